@@ -1,0 +1,128 @@
+// The command-line front end: the same model host and index as the extension, driven from a terminal.
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { HostClient } from './client';
+import { cosineMatrix } from './core/similarity';
+import { DEFAULT_MODEL, DTYPES, isDtype, prepareModel } from './core/model';
+import { DEFAULT_WALK } from './core/walk';
+import { Embed, IndexFolders, IndexSummary, Search } from './protocol';
+
+const USAGE = `Usage:
+  similar-sentences search <folder> --query <text> [--model <hub-id|folder>] [--dtype fp32|q8|fp16] [--top-k <n>] [--json]
+  similar-sentences index <folder> [--model ...] [--dtype ...] [--json]
+  similar-sentences similarity <sentence> <sentence>... [--model ...] [--dtype ...] [--json]
+Common options: --cache-dir <dir> (models and indexes; default ~/.cache/similar-sentences), --no-cache (index in memory),
+  --threads <n>, --max-length <tokens>, --revision <commit>, --min-score <s>`;
+
+const options = {
+  query: { type: 'string', short: 'q' },
+  model: { type: 'string', short: 'm' },
+  revision: { type: 'string' },
+  dtype: { type: 'string', default: 'fp32' },
+  'top-k': { type: 'string', short: 'k', default: '10' },
+  'min-score': { type: 'string' },
+  'max-length': { type: 'string' },
+  threads: { type: 'string' },
+  'cache-dir': { type: 'string' },
+  'no-cache': { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const cacheDir = resolve(values['cache-dir'] ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'similar-sentences'));
+  const model = await resolveModelOption(values, cacheDir);
+  const client = new HostClient({
+    hostScript: join(__dirname, 'host.js'),
+    onLog: ({ level, message }) => {
+      if (level !== 'info') process.stderr.write(`${level}: ${message}\n`);
+    },
+  });
+  try {
+    const info = await client.start({
+      model,
+      threads: positiveInt(values.threads, 'threads') ?? 0,
+      indexDir: values['no-cache'] ? undefined : join(cacheDir, 'indexes'),
+    });
+    if (command === 'similarity') {
+      if (rest.length < 2) throw new UsageError('similarity needs at least two sentences');
+      const { vectors } = await client.request(Embed, { texts: rest });
+      const matrix = cosineMatrix(vectors.map((v) => Float32Array.from(v)));
+      print(values.json, { model: info.id, sentences: rest, matrix }, () => formatMatrix(rest, matrix));
+      return;
+    }
+    if (command !== 'search' && command !== 'index') throw new UsageError(`unknown command: ${command}`);
+    if (rest.length !== 1) throw new UsageError(`${command} needs exactly one folder`);
+    const root = resolve(rest[0]);
+    const summary = await client.request(IndexFolders, { folders: [{ root, walk: DEFAULT_WALK }] });
+    if (command === 'index') {
+      print(values.json, { model: info.id, ...summary }, () => formatSummary(summary));
+      return;
+    }
+    if (!values.query) throw new UsageError('search needs --query <text>');
+    const topK = positiveInt(values['top-k'], 'top-k') ?? 10;
+    const minScore = values['min-score'] === undefined ? undefined : Number(values['min-score']);
+    const result = await client.request(Search, { query: values.query, topK, minScore });
+    const results = result.hits.map((h) => ({ file: h.relPath, line: h.line, endLine: h.endLine, text: h.text, score: h.score }));
+    print(values.json, { model: info.id, query: values.query, results }, () =>
+      results.map((r, i) => `${String(i + 1).padStart(3)}  ${r.score.toFixed(4)}  ${r.file}:${r.line}  ${r.text}`).join('\n'),
+    );
+  } finally {
+    await client.stop();
+  }
+}
+
+/** Resolves --model to a local folder, downloading it first when it is a Hub id not yet cached. */
+async function resolveModelOption(values: Values, cacheDir: string) {
+  const dtype = values.dtype;
+  if (!isDtype(dtype)) throw new UsageError(`--dtype must be one of ${DTYPES.join(', ')}, not ${dtype}`);
+  const cacheRoot = join(cacheDir, 'models');
+  const spec = await prepareModel({ model: values.model ?? DEFAULT_MODEL.id, revision: values.revision, dtype }, {
+    cacheRoot,
+    onDownloadStart: (m) => process.stderr.write(`Downloading ${m.id}@${m.revision} (${dtype}) into ${m.dir}…\n`),
+  });
+  return { ...spec, maxLength: positiveInt(values['max-length'], 'max-length') };
+}
+
+function positiveInt(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a whole number, not ${value}`);
+  return n;
+}
+
+function print(json: boolean | undefined, value: unknown, human: () => string): void {
+  process.stdout.write(`${json ? JSON.stringify(value) : human()}\n`);
+}
+
+function formatMatrix(sentences: string[], matrix: number[][]): string {
+  const header = `      ${sentences.map((_, j) => String(j).padStart(7)).join('')}`;
+  const rows = matrix.map((row, i) => `${String(i).padStart(4)}  ${row.map((v) => v.toFixed(4).padStart(7)).join('')}  ${sentences[i]}`);
+  return [header, ...rows].join('\n');
+}
+
+function formatSummary(s: IndexSummary): string {
+  return [
+    `${s.files} files, ${s.units} units indexed in ${(s.elapsedMs / 1000).toFixed(1)} s`,
+    `${s.embedded} texts embedded, ${s.reused} reused from the index, ${s.truncated} truncated at the model's limit`,
+    `${s.skippedCount} files skipped${s.skipped.length ? `: ${s.skipped.slice(0, 5).map((k) => `${k.relPath} (${k.reason})`).join(', ')}` : ''}`,
+  ].join('\n');
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`similar-sentences: ${message}\n`);
+  if (error instanceof UsageError) process.stderr.write(`${USAGE}\n`);
+  process.exitCode = error instanceof UsageError ? 2 : 1;
+});

@@ -1,0 +1,399 @@
+// The persistent, incremental index of one workspace folder for one model identity, with exact vector search.
+//
+// API (used by the model host):
+//   const index = await WorkspaceIndex.open(storageDir | undefined, root, identity, log);
+//   index.fileMeta(relPath) / index.files()          change detection: compare size+mtime, then content hash
+//   index.setFile(relPath, meta, units) / index.removeFile(relPath)   (a rename is remove + set)
+//   index.textsWithoutVectors() → embed them → index.addVectors(texts, vectors)
+//   index.search(query, k, { minScore, exclude }) → [{ relPath, unit, score }], best first
+//   await index.save()   periodically and when done (also bounds memory: unsaved float rows live in memory)
+//   await index.close()  releases open segment files; the object is unusable afterwards
+//
+// Data model: units refer to distinct texts (TextTable), so a text that occurs in many places has one vector
+// and keeps it while it moves between files. Vectors are stored as int8 in memory for a SIMD pre-scan that
+// bounds every exact score from above (QuantizedMatrix); the few candidates that can reach the top k are
+// rescored with their exact float32 rows, read from memory or from segment files. Reported scores are the
+// exact float32 cosine (float64 dot of the float32 vectors, rounded to float32 — similarity.exactDot), and the
+// result set is exactly the top k, not an approximation.
+//
+// On disk (storage.ts): a manifest rewritten atomically on save (files, units, texts, vector locations) plus
+// immutable vector segments (segmentFile.ts), so saving after a one-line edit writes the manifest and a tiny
+// segment instead of every vector. A crash at any point leaves the previous manifest and its segments intact.
+import { randomBytes } from 'node:crypto';
+import { readFile, rm, mkdir } from 'node:fs/promises';
+import * as path from 'node:path';
+import type { Unit } from '../units';
+import { exactDot, topKIndices } from '../similarity';
+import { identityKey, type IndexIdentity } from './identity';
+import { decodeManifest, encodeManifest, UNIT_FIELDS, type Manifest, type ManifestFile } from './manifest';
+import { writeSegment } from './segmentFile';
+import {
+  baseOf,
+  IndexFormatError,
+  indexFileName,
+  newSegmentName,
+  nodeFileSystem,
+  setAside,
+  sweepLeftovers,
+  writeFileAtomically,
+  type IndexFileSystem,
+} from './storage';
+import { TextTable } from './textTable';
+import { VectorStore, type SavePlan, type WrittenSegment } from './vectorStore';
+
+export type { IndexIdentity } from './identity';
+export { hashContent } from './hash';
+export { clearIndexes, indexFileName, IndexWriteError } from './storage';
+export type { IndexFileSystem, WritableIndexFile } from './storage';
+
+export interface FileMeta {
+  size: number;
+  mtimeMs: number;
+  contentHash: string;
+}
+
+export interface SearchOptions {
+  /** Leave out units scoring below this. */
+  minScore?: number;
+  /** Leave out units for which this returns true (e.g. the query's own location). */
+  exclude?: (relPath: string, unit: Unit) => boolean;
+}
+
+export interface IndexHit {
+  relPath: string;
+  unit: Unit;
+  score: number;
+}
+
+export interface IndexStats {
+  files: number;
+  units: number;
+  /** Vectors held; ones no unit references any more are dropped by the next save. */
+  vectors: number;
+  /** Vectors added since the last save; their float rows are held in memory until then. */
+  unsavedVectors: number;
+}
+
+interface FileEntry {
+  meta: FileMeta;
+  /** UNIT_FIELDS integers per unit: line, endLine, column, endColumn, text slot. */
+  units: Int32Array;
+}
+
+interface Storage {
+  folder: string;
+  manifestName: string;
+  fileSystem: IndexFileSystem;
+}
+
+/** Candidates rescored in the first round beyond k; more rounds (×4 each) only when bounds are not yet decisive. */
+const EXTRA_CANDIDATES = 64;
+
+export class WorkspaceIndex {
+  private readonly fileEntries = new Map<string, FileEntry>();
+  private readonly texts = new TextTable();
+  private readonly vectors: VectorStore;
+  private unitCount = 0;
+  /** Bumped by every change; save is a no-op while it equals savedVersion. */
+  private version = 0;
+  private savedVersion = 0;
+  private lastSave: Promise<void> = Promise.resolve();
+  private searchable = new Uint8Array(0);
+  private upper = new Float64Array(0);
+  private readonly exactScratch: Float32Array;
+
+  private constructor(
+    readonly root: string,
+    readonly identity: IndexIdentity,
+    private readonly storage: Storage | undefined,
+    private readonly log: (message: string) => void,
+  ) {
+    this.vectors = new VectorStore(identity.dim);
+    this.exactScratch = new Float32Array(identity.dim);
+  }
+
+  /**
+   * Loads the index for (root, identity) from storageDir, or starts empty. A corrupt, truncated, wrong-version
+   * or wrong-identity manifest (or a missing or damaged segment) is set aside and an empty index returned; only
+   * an unusable storageDir itself (e.g. permission denied) throws. storageDir undefined = memory only. Leftover
+   * temp files and segments of crashed writers are swept. fileSystem replaces the file creation used by save
+   * (tests simulate a full disk with it).
+   */
+  static async open(
+    storageDir: string | undefined,
+    root: string,
+    identity: IndexIdentity,
+    log: (message: string) => void = () => undefined,
+    fileSystem: IndexFileSystem = nodeFileSystem,
+  ): Promise<WorkspaceIndex> {
+    if (storageDir === undefined) return new WorkspaceIndex(root, identity, undefined, log);
+    await mkdir(storageDir, { recursive: true });
+    const storage: Storage = { folder: storageDir, manifestName: indexFileName(root, identity), fileSystem };
+    const index = new WorkspaceIndex(root, identity, storage, log);
+    const base = baseOf(storage.manifestName);
+    try {
+      const segments = await index.load();
+      await sweepLeftovers(storageDir, base, segments, log);
+      return index;
+    } catch (error) {
+      await index.close();
+      const reason = error instanceof IndexFormatError ? error.reason : 'unreadable';
+      log(`index: cannot load ${path.join(storageDir, storage.manifestName)}: ${(error as Error).message}`);
+      await setAside(storageDir, storage.manifestName, reason, log);
+      await sweepLeftovers(storageDir, base, new Set(), log);
+      return new WorkspaceIndex(root, identity, storage, log);
+    }
+  }
+
+  /** Reads the manifest and its segments; returns the segment names in use (none when there is no manifest). */
+  private async load(): Promise<Set<string>> {
+    const { folder, manifestName } = this.storage!;
+    let data: Buffer;
+    try {
+      data = await readFile(path.join(folder, manifestName));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Set();
+      throw error;
+    }
+    const manifest = decodeManifest(data);
+    if (identityKey(manifest.identity) !== identityKey(this.identity) || manifest.root !== path.resolve(this.root)) {
+      throw new IndexFormatError('identity', `index was built for ${manifest.root} with ${identityKey(manifest.identity)}`);
+    }
+    this.texts.restore(manifest.texts);
+    this.vectors.reserve(manifest.texts.length);
+    const slotOfRow = manifest.segments.map((segment) => new Int32Array(segment.rows).fill(-1));
+    manifest.textSegment.forEach((segment, slot) => {
+      if (segment < 0) return;
+      const rows = slotOfRow[segment];
+      if (rows[manifest.textRow[slot]] >= 0) throw new IndexFormatError('corrupt', 'two texts share one vector row');
+      rows[manifest.textRow[slot]] = slot;
+    });
+    for (let i = 0; i < manifest.segments.length; i++) await this.vectors.restoreSegment(folder, manifest.segments[i], slotOfRow[i]);
+    for (const file of manifest.files) {
+      const units = file.units.slice();
+      for (let i = UNIT_FIELDS - 1; i < units.length; i += UNIT_FIELDS) this.texts.acquireSlot(units[i]);
+      this.fileEntries.set(file.relPath, { meta: { size: file.size, mtimeMs: file.mtimeMs, contentHash: file.contentHash }, units });
+      this.unitCount += units.length / UNIT_FIELDS;
+    }
+    this.log(`index: loaded ${manifest.files.length} files, ${this.unitCount} units, ${this.vectors.count} vectors from ${manifestName}`);
+    return new Set(manifest.segments.map((segment) => segment.name));
+  }
+
+  fileMeta(relPath: string): FileMeta | undefined {
+    const meta = this.fileEntries.get(relPath)?.meta;
+    return meta && { ...meta };
+  }
+
+  files(): Iterable<string> {
+    return this.fileEntries.keys();
+  }
+
+  /** Replaces the units of a file (adding the file if new). Texts that already have vectors keep them. */
+  setFile(relPath: string, meta: FileMeta, units: Unit[]): void {
+    const packed = new Int32Array(units.length * UNIT_FIELDS);
+    units.forEach((unit, i) => {
+      const at = i * UNIT_FIELDS;
+      packed[at] = unit.line;
+      packed[at + 1] = unit.endLine;
+      packed[at + 2] = unit.column;
+      packed[at + 3] = unit.endColumn;
+      packed[at + 4] = this.texts.acquire(unit.text);
+    });
+    // Acquire the new texts before releasing the old ones, so an unchanged line is never even briefly unreferenced.
+    this.removeFile(relPath);
+    this.fileEntries.set(relPath, { meta: { size: meta.size, mtimeMs: meta.mtimeMs, contentHash: meta.contentHash }, units: packed });
+    this.unitCount += units.length;
+    this.vectors.reserve(this.texts.slots);
+    this.version++;
+  }
+
+  removeFile(relPath: string): void {
+    const entry = this.fileEntries.get(relPath);
+    if (!entry) return;
+    for (let i = UNIT_FIELDS - 1; i < entry.units.length; i += UNIT_FIELDS) this.texts.release(entry.units[i]);
+    this.fileEntries.delete(relPath);
+    this.unitCount -= entry.units.length / UNIT_FIELDS;
+    this.version++;
+  }
+
+  /** Distinct texts (across all files) that some unit uses and that have no vector yet. */
+  textsWithoutVectors(): string[] {
+    const missing: string[] = [];
+    for (let slot = 0; slot < this.texts.slots; slot++) {
+      if (this.texts.references(slot) > 0 && !this.vectors.has(slot)) missing.push(this.texts.textOf(slot));
+    }
+    return missing;
+  }
+
+  /**
+   * Stores vectors (texts.length × dim floats, L2-normalised) for texts. Texts no unit uses any more, or that
+   * already have a vector, are ignored (the host may have been embedding while files changed).
+   */
+  addVectors(texts: string[], vectors: Float32Array): void {
+    const { dim } = this.identity;
+    if (vectors.length !== texts.length * dim) {
+      throw new Error(`addVectors: ${texts.length} texts need ${texts.length * dim} floats, got ${vectors.length}`);
+    }
+    const slots: number[] = [];
+    const offsets: number[] = [];
+    const taken = new Set<number>();
+    texts.forEach((text, i) => {
+      const slot = this.texts.idOf(text);
+      if (slot === undefined || this.vectors.has(slot) || taken.has(slot)) return;
+      taken.add(slot);
+      slots.push(slot);
+      offsets.push(i * dim);
+    });
+    this.vectors.put(slots, offsets, vectors);
+    if (slots.length > 0) this.version++;
+  }
+
+  /**
+   * The exact top k units by cosine with query (an L2-normalised vector of the index's dimension), best first;
+   * ties are ordered by path, then position. Units whose text has no vector yet are not searched.
+   */
+  search(query: Float32Array, k: number, options: SearchOptions = {}): IndexHit[] {
+    const minScore = options.minScore ?? -Infinity;
+    const slots = this.texts.slots;
+    if (k <= 0 || slots === 0) return [];
+    if (this.searchable.length < slots) {
+      this.searchable = new Uint8Array(this.vectors.matrix.rowCapacity);
+      this.upper = new Float64Array(this.vectors.matrix.rowCapacity);
+    }
+    for (let slot = 0; slot < slots; slot++) {
+      this.searchable[slot] = this.vectors.has(slot) && this.texts.references(slot) > 0 ? 1 : 0;
+    }
+    const upper = this.upper.subarray(0, slots);
+    this.vectors.matrix.upperBounds(query, slots, this.searchable, upper);
+
+    const exact = new Map<number, number>();
+    for (let budget = k + EXTRA_CANDIDATES; ; budget *= 4) {
+      // One more than the budget: the first candidate left out bounds every score not rescored.
+      const ranked = topKIndices(upper, budget + 1, minScore);
+      const candidates = ranked.slice(0, budget);
+      const unrescoredBound = ranked.length > budget ? ranked[budget].score : -Infinity;
+      for (const { index: slot } of candidates) {
+        if (exact.has(slot)) continue;
+        this.vectors.exactRow(slot, this.exactScratch);
+        exact.set(slot, exactDot(query, this.exactScratch));
+      }
+      const hits = this.unitsOf(exact, minScore, options.exclude);
+      const decided = hits.length >= k ? hits[k - 1].score >= unrescoredBound : unrescoredBound === -Infinity;
+      if (decided) return hits.slice(0, k);
+    }
+  }
+
+  /** All units whose text slot has an exact score (≥ minScore, not excluded), best first. */
+  private unitsOf(exact: Map<number, number>, minScore: number, exclude: SearchOptions['exclude']): IndexHit[] {
+    const hits: IndexHit[] = [];
+    for (const [relPath, entry] of this.fileEntries) {
+      const units = entry.units;
+      for (let at = 0; at < units.length; at += UNIT_FIELDS) {
+        const score = exact.get(units[at + 4]);
+        if (score === undefined || score < minScore) continue;
+        const unit: Unit = {
+          text: this.texts.textOf(units[at + 4]),
+          line: units[at],
+          endLine: units[at + 1],
+          column: units[at + 2],
+          endColumn: units[at + 3],
+        };
+        if (exclude?.(relPath, unit)) continue;
+        hits.push({ relPath, unit, score });
+      }
+    }
+    hits.sort(
+      (a, b) =>
+        b.score - a.score ||
+        (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0) ||
+        a.unit.line - b.unit.line ||
+        a.unit.column - b.unit.column,
+    );
+    return hits;
+  }
+
+  stats(): IndexStats {
+    return { files: this.fileEntries.size, units: this.unitCount, vectors: this.vectors.count, unsavedVectors: this.vectors.unsavedCount };
+  }
+
+  /**
+   * Drops vectors no unit references, then (for a stored index) makes the current state durable: new and
+   * relocated vectors go into one new segment, then the manifest is replaced atomically. A no-op when nothing
+   * changed. Concurrent calls run one after another. On any write error (ENOSPC included) the previous files
+   * stay loadable and an IndexWriteError naming the file is thrown.
+   */
+  save(): Promise<void> {
+    const run = this.lastSave.catch(() => undefined).then(() => this.saveNow());
+    this.lastSave = run;
+    return run;
+  }
+
+  private async saveNow(): Promise<void> {
+    if (this.version === this.savedVersion) return;
+    for (const slot of this.texts.collectUnreferenced()) this.vectors.drop(slot);
+    if (!this.storage) {
+      this.savedVersion = this.version;
+      return;
+    }
+    const { folder, manifestName, fileSystem } = this.storage;
+    const plan = this.vectors.planSave();
+    let written: WrittenSegment | undefined;
+    if (plan.rows > 0) {
+      const ref = { name: newSegmentName(baseOf(manifestName)), id: randomBytes(8).toString('hex'), rows: plan.rows };
+      const slotsByRow = await writeSegment(fileSystem, folder, ref, this.vectors.matrix, this.vectors.rowsForSave(plan));
+      written = { ref, slotsByRow };
+    }
+    // Everything from here to the manifest bytes is synchronous, so the manifest is one consistent snapshot.
+    const snapshotVersion = this.version;
+    try {
+      const chunks = encodeManifest(this.snapshot(plan, written));
+      await writeFileAtomically(fileSystem, path.join(folder, manifestName), async (file) => {
+        let position = 0;
+        for (const chunk of chunks) {
+          await file.write(chunk, position);
+          position += chunk.length;
+        }
+      });
+    } catch (error) {
+      if (written) await rm(path.join(folder, written.ref.name), { force: true }).catch(() => undefined);
+      throw error;
+    }
+    const retired = await this.vectors.commitSave(plan, folder, written);
+    for (const segment of retired) {
+      await segment.close();
+      await rm(path.join(folder, segment.ref.name), { force: true }).catch(() => undefined);
+    }
+    this.savedVersion = snapshotVersion;
+  }
+
+  /** The manifest for the current files and units, with texts numbered in order of first use. */
+  private snapshot(plan: SavePlan, written: WrittenSegment | undefined): Manifest {
+    const manifestIndex = new Int32Array(this.texts.slots).fill(-1);
+    const slots: number[] = [];
+    const texts: string[] = [];
+    const files: ManifestFile[] = [];
+    for (const [relPath, entry] of this.fileEntries) {
+      const units = entry.units.slice();
+      for (let i = UNIT_FIELDS - 1; i < units.length; i += UNIT_FIELDS) {
+        const slot = units[i];
+        if (manifestIndex[slot] < 0) {
+          manifestIndex[slot] = slots.length;
+          slots.push(slot);
+          texts.push(this.texts.textOf(slot));
+        }
+        units[i] = manifestIndex[slot];
+      }
+      files.push({ relPath, ...entry.meta, units });
+    }
+    const { segments, textSegment, textRow } = this.vectors.locate(slots, plan, written);
+    const { model, revision, dtype, maxLength, pooling, dim } = this.identity;
+    const identity = { model, revision, dtype, maxLength, pooling, dim };
+    return { root: path.resolve(this.root), identity, files, texts, textSegment, textRow, segments };
+  }
+
+  /** Waits for a save in progress and closes the segment files. */
+  async close(): Promise<void> {
+    await this.lastSave.catch(() => undefined);
+    await this.vectors.close();
+  }
+}

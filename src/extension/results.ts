@@ -1,0 +1,146 @@
+// Search hits → what a webview shows (ids, display paths, snippets read from the editor or the file), and the
+// actions a webview may ask for on a result: open it (only by an issued id, only inside the workspace) or copy it.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { readTextFile } from '../core/walk';
+import type { SearchHit, SearchResult } from '../protocol';
+import type { QueryView, ResultView, ResultsView } from '../webview/protocol';
+import { fileInsideWorkspace, ResultRegistry, type ResultLocation } from './resultRegistry';
+import { buildSnippet, DEFAULT_SNIPPET_LIMITS } from './snippets';
+
+export class ResultsPresenter {
+  private readonly registry = new ResultRegistry();
+
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    private readonly roots: () => string[],
+  ) {}
+
+  async present(query: QueryView, result: SearchResult, limits: { contextLines: number; maxFileSize: number }): Promise<ResultsView> {
+    return this.toView(query, result.model, result.searched, result.elapsedMs, result.queryTruncated, result.hits.map(locationOf), limits);
+  }
+
+  /** Re-issues ids for results kept from an earlier session (a restored panel); drops any outside the workspace. */
+  async restore(saved: SavedResults, limits: { contextLines: number; maxFileSize: number }): Promise<ResultsView> {
+    const inside = [];
+    for (const location of saved.locations) {
+      if (await fileInsideWorkspace(this.roots(), location.root, location.relPath)) inside.push(location);
+    }
+    return this.toView(saved.query, saved.model, saved.searched, saved.elapsedMs, saved.queryTruncated, inside, limits);
+  }
+
+  /** What to keep so the view can be rebuilt after a reload. */
+  save(view: ResultsView): SavedResults {
+    return {
+      query: view.query,
+      model: view.model,
+      searched: view.searched,
+      elapsedMs: view.elapsedMs,
+      queryTruncated: view.queryTruncated,
+      locations: view.results.map((result) => this.registry.get(result.id)).filter((location): location is ResultLocation => !!location),
+    };
+  }
+
+  async open(id: string, toSide: boolean, preferredColumn: vscode.ViewColumn | undefined): Promise<void> {
+    const location = this.registry.get(id);
+    if (!location) {
+      this.log.warn('a webview asked to open a result id that was never issued (or has expired)');
+      return;
+    }
+    const absPath = await fileInsideWorkspace(this.roots(), location.root, location.relPath);
+    if (!absPath) {
+      void vscode.window.showWarningMessage(`${location.relPath} is no longer inside the workspace.`);
+      return;
+    }
+    const selection = new vscode.Range(location.line - 1, location.column, location.endLine - 1, location.endColumn);
+    const editor = await vscode.window.showTextDocument(vscode.Uri.file(absPath), {
+      selection,
+      viewColumn: toSide ? vscode.ViewColumn.Beside : (preferredColumn ?? vscode.ViewColumn.One),
+      preserveFocus: false,
+      preview: !toSide,
+    });
+    editor.revealRange(selection, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  async copy(id: string): Promise<void> {
+    const location = this.registry.get(id);
+    if (!location) return;
+    await vscode.env.clipboard.writeText(`${this.displayPath(location.root, location.relPath)}:${location.line}: ${location.text}`);
+    vscode.window.setStatusBarMessage('Similar Sentences: result copied', 2000);
+  }
+
+  private async toView(
+    query: QueryView,
+    model: string,
+    searched: number,
+    elapsedMs: number,
+    queryTruncated: boolean,
+    locations: ResultLocation[],
+    limits: { contextLines: number; maxFileSize: number },
+  ): Promise<ResultsView> {
+    const texts = await this.readFiles(locations, limits.maxFileSize);
+    const ids = this.registry.issue(locations);
+    const results: ResultView[] = locations.map((location, index) => ({
+      id: ids[index],
+      rank: index + 1,
+      score: location.score,
+      file: this.displayPath(location.root, location.relPath),
+      line: location.line,
+      endLine: location.endLine,
+      snippet: buildSnippet(texts.get(fileKey(location)) ?? '', location, location.text, { ...DEFAULT_SNIPPET_LIMITS, contextLines: limits.contextLines }),
+    }));
+    return { query, results, model, searched, elapsedMs, queryTruncated };
+  }
+
+  /** Each file once: an open editor's text (unsaved edits included), else the file on disk. */
+  private async readFiles(locations: ResultLocation[], maxFileSize: number): Promise<Map<string, string>> {
+    const open = new Map(vscode.workspace.textDocuments.filter((d) => d.uri.scheme === 'file').map((d) => [d.uri.fsPath, d]));
+    const texts = new Map<string, string>();
+    await Promise.all(
+      [...new Set(locations.map(fileKey))].map(async (key) => {
+        const absPath = key;
+        const document = open.get(absPath);
+        if (document) {
+          texts.set(key, document.getText());
+          return;
+        }
+        const read = await readTextFile(absPath, maxFileSize);
+        if ('text' in read) texts.set(key, read.text);
+      }),
+    );
+    return texts;
+  }
+
+  displayPath(root: string, relPath: string): string {
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    if (folders.length <= 1) return relPath;
+    const folder = folders.find((candidate) => candidate.uri.fsPath === root);
+    return `${folder?.name ?? path.basename(root)}/${relPath}`;
+  }
+}
+
+export interface SavedResults {
+  query: QueryView;
+  model: string;
+  searched: number;
+  elapsedMs: number;
+  queryTruncated: boolean;
+  locations: ResultLocation[];
+}
+
+function locationOf(hit: SearchHit): ResultLocation {
+  return {
+    root: hit.root,
+    relPath: hit.relPath,
+    line: hit.line,
+    endLine: hit.endLine,
+    column: hit.column,
+    endColumn: hit.endColumn,
+    text: hit.text,
+    score: hit.score,
+  };
+}
+
+function fileKey(location: ResultLocation): string {
+  return path.join(location.root, ...location.relPath.split('/'));
+}

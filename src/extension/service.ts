@@ -1,0 +1,339 @@
+// The extension's one connection to the model host: prepares the model, starts and supervises the host, builds
+// the index on first use (with a cancellable progress notification), keeps it current, and answers searches.
+// Everything ML happens in the host; this class only sequences requests and reports state.
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { HostClient, type ClientState } from '../client';
+import { compileGlobs, type PathMatcher } from '../core/globs';
+import { DEFAULT_EXCLUDES } from '../core/walk';
+import { ClearIndex, ErrorCodes, IndexFolders, Search, Status, UpdateFiles, type FileChange, type FolderSpec, type ModelSpec, type ProgressParams, type SearchResult, type UnitLocation } from '../protocol';
+import type { IndexStateView } from '../webview/protocol';
+import { CancelledByUser, describeError } from './errors';
+import { folderSpec, resolveUnitModes, type LanguageContribution } from './folderSpecs';
+import { ModelSetup } from './modelSetup';
+import { rootOf, toRelPath } from './paths';
+import { describeModel, readWorkspaceExcludes, type Settings } from './settings';
+
+export interface SearchRequest {
+  query: string;
+  /** The query's own place in the workspace, left out of the results. */
+  origin?: UnitLocation & { endLine: number };
+}
+
+/** Why the index must be walked again before the next search. */
+type StaleReason = 'settings' | 'folders' | 'files' | 'host';
+
+export class SimilarityService implements vscode.Disposable {
+  private readonly stateEmitter = new vscode.EventEmitter<IndexStateView>();
+  readonly onDidChangeState = this.stateEmitter.event;
+  private state: IndexStateView;
+  private client?: HostClient;
+  /** Identity of the model/threads the running host was started with. */
+  private hostKey?: string;
+  private indexed = false;
+  private indexing?: Promise<void>;
+  private searchCancellation?: vscode.CancellationTokenSource;
+  private readonly progressListeners = new Map<string, (params: ProgressParams) => void>();
+  private filters = new Map<string, PathMatcher>();
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly storage: vscode.Uri,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly modelSetup: ModelSetup,
+    private settings: Settings,
+  ) {
+    this.state = { phase: 'idle', model: describeModel(settings.model) };
+  }
+
+  get currentState(): IndexStateView {
+    return this.state;
+  }
+
+  get isIndexed(): boolean {
+    return this.indexed;
+  }
+
+  /** New settings: a different model or thread count restarts the host; different file rules re-walk. */
+  updateSettings(settings: Settings, change: { host: boolean; index: boolean }): void {
+    this.settings = settings;
+    this.filters.clear();
+    if (change.host) {
+      this.hostKey = undefined;
+      this.markStale('settings');
+      this.setState({ phase: 'idle', model: describeModel(settings.model) });
+    } else if (change.index) {
+      this.markStale('settings');
+    }
+  }
+
+  /** The next search walks the workspace again (cheap: unchanged files reuse their stored vectors). */
+  markStale(reason: StaleReason): void {
+    if (this.indexed) this.log.debug(`index marked stale (${reason})`);
+    this.indexed = false;
+    this.filters.clear();
+  }
+
+  async search(request: SearchRequest, token?: vscode.CancellationToken): Promise<SearchResult> {
+    // A new query supersedes the previous one: its result must never reach a view.
+    this.searchCancellation?.cancel();
+    const cancellation = new vscode.CancellationTokenSource();
+    this.searchCancellation = cancellation;
+    const forward = token?.onCancellationRequested(() => cancellation.cancel());
+    try {
+      await this.ensureIndexed();
+      if (cancellation.token.isCancellationRequested) throw new CancelledByUser('The search');
+      const client = this.requireClient();
+      return await client.request(
+        Search,
+        {
+          query: request.query,
+          topK: this.settings.maxResults,
+          minScore: this.settings.minScore,
+          exclude: request.origin,
+          roots: this.roots(),
+        },
+        cancellation.token,
+      );
+    } finally {
+      forward?.dispose();
+      if (this.searchCancellation === cancellation) this.searchCancellation = undefined;
+      cancellation.dispose();
+    }
+  }
+
+  /** Builds the index if this session has not yet (shared by concurrent callers). */
+  ensureIndexed(): Promise<void> {
+    if (this.indexed && this.client?.currentState === 'running') return Promise.resolve();
+    this.indexing ??= this.buildIndex().finally(() => (this.indexing = undefined));
+    return this.indexing;
+  }
+
+  async rebuild(): Promise<void> {
+    await this.indexing?.catch(() => undefined);
+    if (this.client && this.hostKey) await this.client.request(ClearIndex, { roots: this.roots() }).catch((error) => this.log.warn(`clearing before rebuild: ${describeError(error).message}`));
+    this.markStale('settings');
+    await this.ensureIndexed();
+  }
+
+  async clear(): Promise<void> {
+    await this.indexing?.catch(() => undefined);
+    this.markStale('settings');
+    if (this.client && this.hostKey && this.client.currentState !== 'failed') {
+      await this.client.request(ClearIndex, {});
+    } else {
+      // No host running: nothing is loaded, and the files on disk are removed by the next host's ClearIndex.
+      await this.startHost();
+      await this.requireClient().request(ClearIndex, {});
+    }
+    this.setState({ phase: 'idle', model: describeModel(this.settings.model), detail: 'Index cleared: the next search builds it again.' });
+  }
+
+  async restartHost(): Promise<void> {
+    await this.client?.stop();
+    this.hostKey = undefined;
+    this.markStale('host');
+    await this.ensureIndexed();
+  }
+
+  /** Changed files (from the editor or the file system); ignored until the index exists. */
+  async updateFiles(changes: FileChange[]): Promise<void> {
+    if (!this.indexed || !this.client || this.client.currentState !== 'running') return;
+    const included = changes.filter((change) => this.isIndexable(change.root, change.relPath));
+    if (!included.length) return;
+    const summary = await this.client.request(UpdateFiles, { changes: included });
+    this.log.debug(`updated ${included.length} file(s): ${summary.embedded} new unit text(s) embedded in ${summary.elapsedMs} ms`);
+    await this.refreshCounts();
+  }
+
+  /** Whether a path falls under the include/exclude rules the walk uses (`.gitignore` is the host's to apply). */
+  isIndexable(root: string, relPath: string): boolean {
+    let matcher = this.filters.get(root);
+    if (!matcher) {
+      const spec = this.folderSpecs().find((candidate) => candidate.root === root);
+      if (!spec) return false;
+      const exclude = compileGlobs([...DEFAULT_EXCLUDES, ...(spec.walk.exclude ?? [])]);
+      const include = compileGlobs(spec.walk.include ?? []);
+      matcher = { isEmpty: false, matches: (p) => !exclude.matches(p) && (include.isEmpty || include.matches(p)) };
+      this.filters.set(root, matcher);
+    }
+    return matcher.matches(relPath);
+  }
+
+  /** Absolute paths of the workspace folders the host can read (local files only). */
+  roots(): string[] {
+    return (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === 'file').map((folder) => folder.uri.fsPath);
+  }
+
+  /** Stops the host process; resolves once it has exited (or been killed). */
+  async shutdown(): Promise<void> {
+    this.searchCancellation?.cancel();
+    await this.client?.stop();
+  }
+
+  dispose(): void {
+    void this.shutdown();
+    this.stateEmitter.dispose();
+  }
+
+  private async buildIndex(): Promise<void> {
+    // A host crash during indexing is retried once the client has restarted it; the stored index is reused.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.startHost();
+        await this.indexWorkspace();
+        return;
+      } catch (error) {
+        const crashed = (error as { code?: unknown })?.code === ErrorCodes.HostCrashed && this.client?.currentState !== 'failed';
+        if (crashed && attempt < 3) {
+          this.log.warn(`indexing interrupted by a host crash; trying again (attempt ${attempt + 1})`);
+          continue;
+        }
+        const described = describeError(error);
+        if (described.cancelled) {
+          this.setState({ phase: 'idle', model: describeModel(this.settings.model), detail: 'Indexing was cancelled: the next search continues it.' });
+        } else {
+          this.setState({ ...this.state, phase: 'error', fraction: undefined, detail: undefined, error: { message: described.message, actions: described.actions } });
+        }
+        throw error;
+      }
+    }
+  }
+
+  private async startHost(): Promise<void> {
+    const settings = this.settings;
+    const key = JSON.stringify([settings.model, settings.dtype, settings.threads, this.modelSetup.cacheRoot(settings), settings.downloadEndpoint]);
+    const state = this.client?.currentState;
+    if (this.hostKey === key && (state === 'running' || state === 'restarting' || state === 'starting')) return;
+    const model = describeModel(settings.model);
+    this.setState({ phase: 'preparing', model, detail: 'Checking the model…' });
+    const spec: ModelSpec = await this.modelSetup.prepare(settings, {
+      onDownloadProgress: (fraction, detail) => this.setState({ phase: 'downloading', model, fraction, detail: `Downloading ${detail}` }),
+    });
+    this.setState({ phase: 'preparing', model, detail: 'Loading the model…' });
+    this.client ??= new HostClient({
+      hostScript: vscode.Uri.joinPath(this.extensionUri, 'dist', 'host.js').fsPath,
+      onLog: ({ level, message }) => this.log[level](message),
+      onProgress: (params) => this.progressListeners.get(params.token)?.(params),
+      onStateChange: (clientState, detail) => this.onClientState(clientState, detail),
+    });
+    const info = await this.client.start({ model: spec, threads: settings.threads, indexDir: path.join(this.storage.fsPath, 'index') });
+    this.log.info(`model host ready: ${info.id} (${info.dtype}), ${info.dim} dimensions, ${info.maxLength} tokens, ${info.pooling} pooling`);
+    this.hostKey = key;
+    this.markStale('host');
+  }
+
+  private async indexWorkspace(): Promise<void> {
+    const client = this.requireClient();
+    const folders = this.folderSpecs();
+    const model = describeModel(this.settings.model);
+    if (!folders.length) {
+      this.indexed = true;
+      this.setState({ phase: 'ready', model, files: 0, units: 0, detail: 'Open a folder to search it.' });
+      return;
+    }
+    this.setState({ phase: 'indexing', model, detail: 'Looking for files…' });
+    const progressToken = randomUUID();
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Similar Sentences: indexing', cancellable: true },
+      async (progress, token) => {
+        let reported = 0;
+        this.progressListeners.set(progressToken, ({ phase, done, total }) => {
+          const fraction = total ? Math.min(1, done / total) : undefined;
+          const detail = describeProgress(phase, done, total);
+          if (fraction !== undefined && phase === 'embedding') {
+            progress.report({ increment: Math.max(0, fraction - reported) * 100, message: detail });
+            reported = fraction;
+          } else {
+            progress.report({ message: detail });
+          }
+          this.setState({ phase: 'indexing', model, fraction: phase === 'embedding' ? fraction : undefined, detail });
+        });
+        try {
+          const summary = await client.request(IndexFolders, { folders, progressToken }, token);
+          this.log.info(
+            `indexed ${summary.files} files, ${summary.units} units in ${summary.elapsedMs} ms (${summary.embedded} embedded, ${summary.reused} reused, ${summary.truncated} truncated, ${summary.skippedCount} skipped)`,
+          );
+          for (const skipped of summary.skipped) this.log.debug(`skipped ${skipped.relPath} (${skipped.reason}${skipped.detail ? `: ${skipped.detail}` : ''})`);
+        } catch (error) {
+          if (token.isCancellationRequested) throw new CancelledByUser('Indexing');
+          throw error;
+        } finally {
+          this.progressListeners.delete(progressToken);
+        }
+      },
+    );
+    await this.sendUnsavedDocuments();
+    this.indexed = true;
+    await this.refreshCounts();
+  }
+
+  /** Editors with unsaved changes count as they are now, not as they are on disk. */
+  private async sendUnsavedDocuments(): Promise<void> {
+    const roots = this.roots();
+    const changes: FileChange[] = [];
+    for (const document of vscode.workspace.textDocuments) {
+      if (!document.isDirty || document.uri.scheme !== 'file') continue;
+      const root = rootOf(roots, document.uri.fsPath);
+      if (!root) continue;
+      const relPath = toRelPath(root, document.uri.fsPath);
+      if (this.isIndexable(root, relPath)) changes.push({ root, relPath, text: document.getText() });
+    }
+    if (changes.length) await this.requireClient().request(UpdateFiles, { changes });
+  }
+
+  private async refreshCounts(): Promise<void> {
+    const status = await this.requireClient().request(Status);
+    this.setState({ phase: 'ready', model: describeModel(this.settings.model), files: status.files, units: status.units });
+  }
+
+  private folderSpecs(): FolderSpec[] {
+    const languages = vscode.extensions.all.flatMap(
+      (extension) => ((extension.packageJSON as { contributes?: { languages?: LanguageContribution[] } })?.contributes?.languages ?? []),
+    );
+    const unitModes = resolveUnitModes(this.settings.unitModes, languages);
+    return (vscode.workspace.workspaceFolders ?? [])
+      .filter((folder) => folder.uri.scheme === 'file')
+      .map((folder) => folderSpec(folder.uri.fsPath, this.settings, readWorkspaceExcludes(vscode.workspace, folder.uri), unitModes));
+  }
+
+  private onClientState(clientState: ClientState, detail?: string): void {
+    this.log.info(`model host ${clientState}${detail ? ` (${detail})` : ''}`);
+    const model = describeModel(this.settings.model);
+    if (clientState === 'restarting') {
+      this.markStale('host');
+      this.setState({ phase: 'preparing', model, detail: `The model host stopped (${detail ?? 'unknown reason'}) and is restarting…` });
+    } else if (clientState === 'failed') {
+      this.markStale('host');
+      this.hostKey = undefined;
+      this.setState({
+        phase: 'error',
+        model,
+        error: { message: `The model host kept crashing (${detail ?? 'unknown reason'}) and was stopped.`, actions: ['restartHost', 'showLog'] },
+      });
+    }
+  }
+
+  private requireClient(): HostClient {
+    if (!this.client) throw new Error('The model host is not running.');
+    return this.client;
+  }
+
+  private setState(state: IndexStateView): void {
+    this.state = state;
+    this.stateEmitter.fire(state);
+  }
+}
+
+function describeProgress(phase: ProgressParams['phase'], done: number, total?: number): string {
+  const of = total !== undefined ? ` / ${total.toLocaleString()}` : '';
+  switch (phase) {
+    case 'walking':
+      return `Reading files: ${done.toLocaleString()}${of}`;
+    case 'embedding':
+      return `Embedding units: ${done.toLocaleString()}${of}`;
+    case 'saving':
+      return 'Saving the index…';
+  }
+}

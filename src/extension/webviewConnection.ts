@@ -1,0 +1,97 @@
+// One webview (the results panel or the side view): its locked-down options and HTML, validated incoming
+// messages, and outgoing messages held until the page is ready and visible. A hidden view's page is discarded by
+// VS Code and loads again when shown, so the latest state is kept and sent again on every `ready` (GitLens style).
+import * as vscode from 'vscode';
+import { parseWebviewMessage, type ExtensionMessage, type WebviewMessage } from '../webview/protocol';
+import { createNonce, renderWebviewHtml, type WebviewKind } from './webviewHtml';
+
+/** The folders a webview may load from: our bundles, our stylesheets, the codicon font. Nothing of the workspace. */
+export function webviewResourceRoots(extensionUri: vscode.Uri): vscode.Uri[] {
+  return [
+    vscode.Uri.joinPath(extensionUri, 'dist', 'webview'),
+    vscode.Uri.joinPath(extensionUri, 'media'),
+    vscode.Uri.joinPath(extensionUri, 'node_modules', '@vscode', 'codicons', 'dist'),
+  ];
+}
+
+export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
+  return { enableScripts: true, enableCommandUris: false, localResourceRoots: webviewResourceRoots(extensionUri) };
+}
+
+/** Messages that replace each other: only the newest of each slot is worth sending. */
+export type Slot = 'results' | 'index';
+export const slotOf = (message: ExtensionMessage): Slot => (message.type === 'indexState' ? 'index' : 'results');
+
+export class WebviewConnection implements vscode.Disposable {
+  private ready = false;
+  private readonly latest = new Map<Slot, ExtensionMessage>();
+  private readonly unsent = new Set<Slot>();
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly webview: vscode.Webview,
+    kind: WebviewKind,
+    extensionUri: vscode.Uri,
+    private readonly isVisible: () => boolean,
+    onMessage: (message: WebviewMessage) => void,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    webview.options = webviewOptions(extensionUri);
+    const asUri = (...segments: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...segments)).toString();
+    webview.html = renderWebviewHtml({
+      kind,
+      title: kind === 'panel' ? 'Similar Sentences' : 'Similar Sentences: search',
+      cspSource: webview.cspSource,
+      nonce: createNonce(),
+      scriptUri: asUri('dist', 'webview', 'main.js'),
+      styleUris: [asUri('media', 'webview.css')],
+      codiconCssUri: asUri('node_modules', '@vscode', 'codicons', 'dist', 'codicon.css'),
+    });
+    this.disposables.push(
+      webview.onDidReceiveMessage((raw: unknown) => {
+        const message = parseWebviewMessage(raw);
+        if (!message) {
+          this.log.warn(`ignored a malformed message from the ${kind} webview`);
+          return;
+        }
+        if (message.type === 'ready') {
+          this.ready = true;
+          for (const slot of this.latest.keys()) this.unsent.add(slot);
+          this.flush();
+        }
+        onMessage(message);
+      }),
+    );
+  }
+
+  post(message: ExtensionMessage): void {
+    const slot = slotOf(message);
+    this.latest.set(slot, message);
+    this.unsent.add(slot);
+    this.flush();
+  }
+
+  /** The latest message of a slot (what the page shows, or will show once ready). */
+  current(slot: Slot): ExtensionMessage | undefined {
+    return this.latest.get(slot);
+  }
+
+  /** Call when the view becomes visible again. */
+  flush(): void {
+    if (!this.ready || !this.isVisible()) return;
+    for (const slot of [...this.unsent]) {
+      const message = this.latest.get(slot);
+      this.unsent.delete(slot);
+      if (message) void this.webview.postMessage(message);
+    }
+  }
+
+  /** The page is loading again (e.g. shown after being hidden): wait for its `ready`. */
+  reset(): void {
+    this.ready = false;
+  }
+
+  dispose(): void {
+    for (const disposable of this.disposables) disposable.dispose();
+  }
+}

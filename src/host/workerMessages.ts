@@ -1,0 +1,42 @@
+// Messages between the host's main thread and its inference workers (worker_threads). Inference runs there
+// because onnxruntime's session.run blocks its JS thread: the main thread must stay free for IPC, cancel and pings.
+import type { Dtype, Pooling } from '../protocol';
+
+export interface LoadMessage {
+  type: 'load';
+  dir: string;
+  dtype: Dtype;
+  intraOpThreads: number;
+  maxLength: number;
+  pooling: Pooling;
+}
+
+export interface EmbedMessage {
+  type: 'embed';
+  id: number;
+  texts: string[];
+}
+
+export type ToWorker = LoadMessage | EmbedMessage;
+
+export interface LoadedMessage {
+  type: 'loaded';
+}
+
+export interface EmbeddedMessage {
+  type: 'embedded';
+  id: number;
+  /** texts.length × dim, L2-normalised. */
+  vectors: Float32Array;
+  tokenCounts: Int32Array;
+  truncated: Uint8Array;
+}
+
+export interface WorkerErrorMessage {
+  type: 'error';
+  /** Absent when loading failed. */
+  id?: number;
+  message: string;
+}
+
+export type FromWorker = LoadedMessage | EmbeddedMessage | WorkerErrorMessage;

@@ -1,0 +1,177 @@
+// The one typed protocol between the model host (src/host) and its clients (CLI, extension).
+// Both sides import these declarations, so a request and its handler can never disagree on shapes.
+import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import type { Unit, UnitMode } from './core/units';
+import type { SkipReason } from './core/walk';
+
+export type Dtype = 'fp32' | 'fp16' | 'q8';
+export type Pooling = 'mean' | 'cls' | 'max';
+
+/** A model already present on disk in the Hub layout; the host never downloads anything. */
+export interface ModelSpec {
+  /** Local folder holding config.json, tokenizer.json, onnx/model*.onnx. */
+  dir: string;
+  /** What the user asked for (Hub id or folder), shown in results and used in the index identity. */
+  id: string;
+  revision?: string;
+  dtype: Dtype;
+  /** Overrides the model's own sequence limit (sentence_bert_config.json / tokenizer). */
+  maxLength?: number;
+}
+
+export interface ModelInfo {
+  id: string;
+  revision: string;
+  dtype: Dtype;
+  dim: number;
+  maxLength: number;
+  pooling: Pooling;
+}
+
+export interface InitializeParams {
+  model: ModelSpec;
+  /** Total inference threads; split across worker sessions by the host. */
+  threads: number;
+  /** Root folder for persistent indexes; omitted = in memory only. */
+  indexDir?: string;
+}
+
+export interface EmbedParams {
+  texts: string[];
+}
+export interface EmbedResult {
+  /** One L2-normalised vector per text. */
+  vectors: number[][];
+  tokenCounts: number[];
+  /** True where the text was longer than the model's limit and was cut. */
+  truncated: boolean[];
+}
+
+export interface WalkSettings {
+  maxFileBytes: number;
+  include?: string[];
+  exclude?: string[];
+  maxFiles?: number;
+  respectGitignore?: boolean;
+}
+
+export interface FolderSpec {
+  /** Absolute path of a workspace folder. */
+  root: string;
+  walk: WalkSettings;
+  /** Unit mode by file extension (e.g. { ".md": "sentences", ".log": "lines" }) on top of the defaults. */
+  unitModes?: Record<string, UnitMode>;
+}
+
+export interface IndexParams {
+  folders: FolderSpec[];
+  /** Progress notifications for this request carry this token. */
+  progressToken?: string;
+}
+
+export interface SkippedReport {
+  root: string;
+  relPath: string;
+  reason: SkipReason;
+  detail?: string;
+}
+
+export interface IndexSummary {
+  files: number;
+  units: number;
+  /** Distinct unit texts embedded by this request. */
+  embedded: number;
+  /** Distinct unit texts whose stored vectors were reused. */
+  reused: number;
+  /** Units cut at the model's limit. */
+  truncated: number;
+  /** A bounded sample of skipped files; skippedCount is the full number. */
+  skipped: SkippedReport[];
+  skippedCount: number;
+  elapsedMs: number;
+}
+
+export type FileChange =
+  | { root: string; relPath: string; text: string }
+  | { root: string; relPath: string; deleted: true }
+  | { root: string; relPath: string; reread: true };
+
+export interface UpdateFilesParams {
+  changes: FileChange[];
+  unitModes?: Record<string, UnitMode>;
+}
+
+export interface UnitLocation {
+  root: string;
+  relPath: string;
+  line: number;
+}
+
+export interface SearchParams {
+  /** Text to embed as the query. */
+  query: string;
+  topK: number;
+  minScore?: number;
+  /** Leave out units overlapping the query's own location. */
+  exclude?: UnitLocation & { endLine: number };
+  /** Only these workspace roots (default: all indexed). */
+  roots?: string[];
+}
+
+export interface SearchHit extends Unit {
+  root: string;
+  relPath: string;
+  score: number;
+}
+
+export interface SearchResult {
+  model: string;
+  hits: SearchHit[];
+  queryTruncated: boolean;
+  /** Units searched. */
+  searched: number;
+  elapsedMs: number;
+}
+
+export type HostState = 'starting' | 'loading' | 'ready' | 'indexing' | 'error';
+
+export interface HostStatus {
+  state: HostState;
+  model?: ModelInfo;
+  files: number;
+  units: number;
+  pid: number;
+  rssBytes: number;
+}
+
+export interface ProgressParams {
+  token: string;
+  phase: 'walking' | 'embedding' | 'saving';
+  done: number;
+  total?: number;
+}
+
+export interface LogParams {
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+
+/** Error codes carried by ResponseError.code, so clients can react without parsing messages. */
+export const ErrorCodes = {
+  ModelNotLoaded: -32001,
+  ModelInvalid: -32002,
+  HostCrashed: -32003,
+  HostUnresponsive: -32004,
+  Cancelled: -32800,
+} as const;
+
+export const Initialize = new RequestType<InitializeParams, ModelInfo, void>('similarSentences/initialize');
+export const Embed = new RequestType<EmbedParams, EmbedResult, void>('similarSentences/embed');
+export const IndexFolders = new RequestType<IndexParams, IndexSummary, void>('similarSentences/index');
+export const UpdateFiles = new RequestType<UpdateFilesParams, IndexSummary, void>('similarSentences/updateFiles');
+export const Search = new RequestType<SearchParams, SearchResult, void>('similarSentences/search');
+export const ClearIndex = new RequestType<{ roots?: string[] }, void, void>('similarSentences/clearIndex');
+export const Status = new RequestType0<HostStatus, void>('similarSentences/status');
+export const Ping = new RequestType0<number, void>('similarSentences/ping');
+export const Progress = new NotificationType<ProgressParams>('similarSentences/progress');
+export const Log = new NotificationType<LogParams>('similarSentences/log');

@@ -1,0 +1,35 @@
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import { ResponseError } from 'vscode-jsonrpc';
+import { ModelDownloadError, ModelError } from '../../src/core/model/errors';
+import { CancelledByUser, describeError } from '../../src/extension/errors';
+import { ErrorCodes } from '../../src/protocol';
+
+describe('describeError', () => {
+  it('offers exactly Select Local Model Folder… and Retry when offline', () => {
+    const described = describeError(new ModelDownloadError('offline', 'getaddrinfo ENOTFOUND huggingface.co'));
+    assert.deepEqual(described.actions, ['selectLocalModel', 'retry']);
+    assert.match(described.message, /no connection/);
+    assert.equal(described.cancelled, false);
+  });
+
+  it('names the folder and what is missing for a broken local model', () => {
+    const described = describeError(new ModelError('bad', '/models/x', ['tokenizer.json', 'onnx/model.onnx'], ['config.json: not JSON'], []));
+    assert.match(described.message, /\/models\/x/);
+    assert.match(described.message, /missing tokenizer\.json, onnx\/model\.onnx/);
+    assert.match(described.message, /config\.json: not JSON/);
+    assert.deepEqual(described.actions, ['selectLocalModel', 'selectModel', 'showLog']);
+  });
+
+  it('treats cancellations as nothing to report', () => {
+    assert.ok(describeError(new CancelledByUser('Indexing')).cancelled);
+    assert.ok(describeError(new ModelDownloadError('cancelled', 'aborted')).cancelled);
+    assert.ok(describeError(new ResponseError(ErrorCodes.Cancelled, 'cancelled')).cancelled);
+  });
+
+  it('offers a restart for a crashed host and the log for anything else', () => {
+    assert.deepEqual(describeError(new ResponseError(ErrorCodes.HostCrashed, 'host died')).actions, ['restartHost', 'showLog']);
+    assert.deepEqual(describeError(new Error('weird')).actions, ['showLog']);
+    assert.deepEqual(describeError(Object.assign(new Error('no such file'), { code: 'ENOENT' })).actions, ['showLog']);
+  });
+});

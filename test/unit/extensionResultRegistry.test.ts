@@ -1,0 +1,59 @@
+import { strict as assert } from 'node:assert';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileInsideWorkspace, ResultRegistry, type ResultLocation } from '../../src/extension/resultRegistry';
+
+const location = (relPath: string): ResultLocation => ({ root: '/ws', relPath, line: 1, endLine: 1, column: 0, endColumn: 3, text: 'abc', score: 0.5 });
+
+describe('ResultRegistry', () => {
+  it('resolves only ids it issued', () => {
+    const registry = new ResultRegistry();
+    const ids = registry.issue([location('a.ts'), location('b.ts')]);
+    assert.equal(new Set(ids).size, 2);
+    assert.equal(registry.get(ids[1])?.relPath, 'b.ts');
+    assert.equal(registry.get('b.ts'), undefined);
+    assert.equal(registry.get('not-an-id'), undefined);
+    assert.equal(registry.get('__proto__'), undefined);
+  });
+
+  it('keeps the last three result sets and forgets older ones', () => {
+    const registry = new ResultRegistry();
+    const sets = [1, 2, 3, 4].map((n) => registry.issue([location(`${n}.ts`)]));
+    assert.equal(registry.get(sets[0][0]), undefined);
+    for (const set of sets.slice(1)) assert.ok(registry.get(set[0]));
+    registry.clear();
+    assert.equal(registry.get(sets[3][0]), undefined);
+  });
+});
+
+describe('fileInsideWorkspace', () => {
+  const base = mkdtempSync(path.join(tmpdir(), 'ss-inside-'));
+  after(() => rmSync(base, { recursive: true, force: true }));
+  const root = path.join(base, 'ws');
+  const outside = path.join(base, 'secret');
+  mkdirSync(path.join(root, 'src'), { recursive: true });
+  mkdirSync(outside);
+  writeFileSync(path.join(root, 'src', 'a.ts'), 'a');
+  writeFileSync(path.join(outside, 'key.txt'), 'k');
+  writeFileSync(path.join(base, 'ws-evil.txt'), 'e');
+  symlinkSync(path.join(outside, 'key.txt'), path.join(root, 'link-out.txt'));
+  symlinkSync(path.join(root, 'src', 'a.ts'), path.join(root, 'link-in.ts'));
+
+  it('accepts files inside a workspace folder, symlinks that stay inside included', async () => {
+    assert.equal(await fileInsideWorkspace([root], root, 'src/a.ts'), path.join(root, 'src', 'a.ts'));
+    assert.equal(await fileInsideWorkspace([root], root, 'link-in.ts'), path.join(root, 'link-in.ts'));
+  });
+
+  it('refuses other roots, escapes, absolute paths, links out and missing files', async () => {
+    assert.equal(await fileInsideWorkspace([root], outside, 'key.txt'), undefined);
+    assert.equal(await fileInsideWorkspace([root], root, '../secret/key.txt'), undefined);
+    assert.equal(await fileInsideWorkspace([root], root, '../ws-evil.txt'), undefined);
+    assert.equal(await fileInsideWorkspace([root], root, path.join(outside, 'key.txt')), undefined);
+    assert.equal(await fileInsideWorkspace([root], root, 'link-out.txt'), undefined);
+    assert.equal(await fileInsideWorkspace([root], root, 'src/missing.ts'), undefined);
+    assert.equal(await fileInsideWorkspace([root], root, ''), undefined);
+    assert.equal(await fileInsideWorkspace([], root, 'src/a.ts'), undefined);
+  });
+});
