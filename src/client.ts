@@ -52,6 +52,9 @@ export class HostClient {
   private init?: InitializeParams;
   private crashTimes: number[] = [];
   private heartbeat?: NodeJS.Timeout;
+  private restartTimer?: NodeJS.Timeout;
+  /** Ends a restart backoff early (on stop), so nothing waits on a restart that will not happen. */
+  private wakeRestart?: () => void;
   private lastExit = '';
 
   constructor(options: HostClientOptions) {
@@ -104,6 +107,8 @@ export class HostClient {
   async stop(): Promise<void> {
     this.setState('stopped');
     this.ready = undefined;
+    clearTimeout(this.restartTimer);
+    this.wakeRestart?.();
     const running = this.running;
     this.running = undefined;
     this.stopHeartbeat();
@@ -119,6 +124,9 @@ export class HostClient {
   }
 
   private async launch(): Promise<ModelInfo> {
+    if (this.state === 'stopped' && this.crashTimes.length) {
+      throw new ResponseError(ErrorCodes.HostCrashed, 'The model host was stopped.');
+    }
     this.setState(this.crashTimes.length ? 'restarting' : 'starting');
     const running = this.spawn();
     this.running = running;
@@ -187,7 +195,10 @@ export class HostClient {
     }
     const backoff = Math.min(250 * 2 ** (this.crashTimes.length - 1), 10_000);
     this.setState('restarting', this.lastExit);
-    this.ready = new Promise<void>((resolve) => setTimeout(resolve, backoff)).then(() => this.launch());
+    this.ready = new Promise<void>((resolve) => {
+      this.wakeRestart = resolve;
+      this.restartTimer = setTimeout(resolve, backoff);
+    }).then(() => this.launch());
     // A failed restart surfaces through the next request; nothing else awaits this promise.
     this.ready.catch((e) => this.options.onLog?.({ level: 'error', message: `model host restart failed: ${String(e?.message ?? e)}` }));
   }

@@ -1,5 +1,4 @@
 // Bytes → text for indexing. Never throws: every input is either decoded or classified as binary.
-import * as iconv from 'iconv-lite';
 
 export type TextEncodingName = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
 
@@ -32,13 +31,23 @@ export function decodeText(bytes: Uint8Array): DecodeResult {
   try {
     return { text: utf8Strict.decode(bytes), encoding: 'utf-8' };
   } catch {
-    return { text: iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 'windows-1252'), encoding: 'windows-1252' };
+    return { text: decodeWindows1252(bytes), encoding: 'windows-1252' };
   }
 }
 
 /** A UTF-8 BOM is a strong claim, so stray invalid bytes after it become U+FFFD rather than switching encoding. */
 function decodeUtf8Lenient(bytes: Uint8Array): string {
   return new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
+}
+
+// Node 20's TextDecoder('windows-1252') decodes as ISO-8859-1 (0x93 becomes a control character, not “). Only
+// 0x80–0x9F differ between the two, so those 32 code points are mapped here rather than bundling a 0.5 MB
+// codec library; the five bytes windows-1252 leaves undefined keep their ISO-8859-1 control characters.
+const WINDOWS_1252_HIGH = '€\x81‚ƒ„…†‡ˆ‰Š‹Œ\x8dŽ\x8f\x90‘’“”•–—˜™š›œ\x9džŸ';
+const latin1 = new TextDecoder('latin1');
+
+function decodeWindows1252(bytes: Uint8Array): string {
+  return latin1.decode(bytes).replace(/[\x80-\x9f]/g, (c) => WINDOWS_1252_HIGH[c.charCodeAt(0) - 0x80]);
 }
 
 function hasNulByte(bytes: Uint8Array, limit: number): boolean {

@@ -25,7 +25,7 @@ export function compileGlobs(patterns: readonly string[]): PathMatcher {
     const pattern = normalizePattern(raw);
     if (!pattern) continue;
     for (const variant of [pattern, `${pattern}/**`]) {
-      const re = makeRe(variant, { dot: true, nocase: pathsIgnoreCase });
+      const re = makeRe(variant, { dot: true, nocase: pathsIgnoreCase, nocomment: true, nonegate: true });
       if (re) sources.push(re.source);
     }
   }

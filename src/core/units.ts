@@ -162,6 +162,7 @@ interface Fragment {
   lineStart: number;
 }
 
+// A fixed locale keeps units identical in every process that splits them (extension host, model host, CLI).
 const sentenceSegmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
 
 // Line-start markup, matched sticky at a line's first character. Only spaces and tabs are consumed, never line ends.
@@ -266,31 +267,71 @@ class ProseBlock {
   flush(): void {
     if (this.fragments.length === 0) return;
     const joined = this.parts.length === 1 ? this.parts[0] : this.parts.join(' ');
-    const fragments = this.fragments;
-    let cursor = 0; // pieces arrive in order, so fragment lookup only moves forward
-    for (const sentence of sentenceSegmenter.segment(joined)) {
-      const sentenceEnd = sentence.index + sentence.segment.length;
-      forEachBoundedPiece(joined, sentence.index, sentenceEnd, this.maxChars, (pieceStart, pieceEnd) => {
-        const pieceText = joined.slice(pieceStart, pieceEnd).replace(/\s+/g, ' ');
-        if (isTrivialUnit(pieceText)) return;
-        while (fragmentEnd(fragments[cursor]) <= pieceStart) cursor++;
-        let last = cursor;
-        while (fragmentEnd(fragments[last]) < pieceEnd) last++;
-        const first = fragments[cursor];
-        const final = fragments[last];
-        this.units.push({
-          text: pieceText,
-          line: first.lineIndex + 1,
-          endLine: final.lineIndex + 1,
-          column: first.start - first.lineStart + (pieceStart - first.joinedStart),
-          endColumn: final.start - final.lineStart + (pieceEnd - final.joinedStart),
-        });
+    const windowChars = Math.max(SEGMENTER_WINDOW_CHARS, this.maxChars);
+    let cursor = 0; // pieces arrive in order, so the fragment lookup only moves forward
+    const emit = (pieceStart: number, pieceEnd: number) => {
+      const pieceText = joined.slice(pieceStart, pieceEnd).replace(/\s+/g, ' ');
+      if (isTrivialUnit(pieceText)) return;
+      const fragments = this.fragments;
+      while (fragmentEnd(fragments[cursor]) <= pieceStart) cursor++;
+      let last = cursor;
+      while (fragmentEnd(fragments[last]) < pieceEnd) last++;
+      const first = fragments[cursor];
+      const final = fragments[last];
+      this.units.push({
+        text: pieceText,
+        line: first.lineIndex + 1,
+        endLine: final.lineIndex + 1,
+        column: first.start - first.lineStart + (pieceStart - first.joinedStart),
+        endColumn: final.start - final.lineStart + (pieceEnd - final.joinedStart),
       });
+    };
+    for (let windowStart = 0; windowStart < joined.length;) {
+      const windowEnd = joined.length - windowStart > windowChars
+        ? findWindowEnd(joined, windowStart, windowStart + windowChars)
+        : joined.length;
+      forEachSentence(joined, windowStart, windowEnd, (sentenceStart, sentenceEnd) =>
+        forEachBoundedPiece(joined, sentenceStart, sentenceEnd, this.maxChars, emit));
+      windowStart = windowEnd;
     }
     this.fragments = [];
     this.parts = [];
     this.joinedLength = 0;
   }
+}
+
+/**
+ * V8's Intl.Segmenter costs time proportional to the whole input for every segment it returns, so a long block is
+ * segmented in windows of about this many characters, cut where a sentence most likely ends.
+ */
+const SEGMENTER_WINDOW_CHARS = 2000;
+
+/** Characters after which Intl.Segmenter may break a sentence (Unicode STerm, ATerm and Sep). */
+const SENTENCE_BREAK_TRIGGER = /[\p{Sentence_Terminal}\u2024\u0085\u2028\u2029]/u;
+
+function forEachSentence(s: string, start: number, end: number, visit: (start: number, end: number) => void): void {
+  const window = s.slice(start, end);
+  // Most headings, list items and short paragraphs have no terminator: skip the segmenter's fixed cost.
+  if (!SENTENCE_BREAK_TRIGGER.test(window)) return visit(start, end);
+  for (const sentence of sentenceSegmenter.segment(window)) {
+    visit(start + sentence.index, start + sentence.index + sentence.segment.length);
+  }
+}
+
+/**
+ * Picks a window end in the second half of `(from, limit]`: preferably a space after a sentence terminator and
+ * before anything but a lowercase letter (so `e.g. this` stays whole, as the segmenter would keep it), else a space.
+ */
+function findWindowEnd(s: string, from: number, limit: number): number {
+  const floor = from + ((limit - from) >> 1);
+  let lastSpace = -1;
+  for (let i = limit; i > floor; i--) {
+    if (!isWhitespace(s.charCodeAt(i))) continue;
+    if (SENTENCE_BREAK_TRIGGER.test(s[i - 1]) && !LOWERCASE_LETTER.test(s[i + 1] ?? '')) return i;
+    if (lastSpace === -1) lastSpace = i;
+  }
+  if (lastSpace !== -1) return lastSpace;
+  return isHighSurrogate(s.charCodeAt(limit - 1)) ? limit - 1 : limit;
 }
 
 function fragmentEnd(fragment: Fragment): number {
@@ -301,6 +342,7 @@ function fragmentEnd(fragment: Fragment): number {
 // Characters
 
 const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+const LOWERCASE_LETTER = /\p{Ll}/u;
 
 /** Counts letters and digits in `[start, end)`, stopping early once `enough` are found. */
 function countLettersOrDigits(s: string, start: number, end: number, enough: number): number {

@@ -4,7 +4,7 @@ import { constants as fsConstants, promises as fs, type Dirent, type Stats } fro
 import * as path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { decodeText, type TextEncodingName } from './decode';
-import { compileGlobs, pathsIgnoreCase } from './globs';
+import { compileGlobs, pathsIgnoreCase, type PathMatcher } from './globs';
 
 export interface WalkOptions {
   /** Files larger than this (by stat size, checked before reading) are skipped as `too-large`. */
@@ -86,7 +86,8 @@ interface FileCandidate {
 
 /**
  * Yields the files under `root` worth indexing, depth first in name order, each folder's files before its
- * subfolders. Memory stays bounded by one folder listing plus the pending-folder stack.
+ * subfolders. Memory stays bounded by one folder listing plus the pending-folder stack. Rejects only when the root
+ * itself cannot be read; everything below it that cannot be used is reported through `onSkip`.
  *
  * Symlinks are followed only when their real target is inside the root. Symlinked folders are walked after every
  * real folder, and each real folder is walked once, so a link to a folder already walked (an ancestor: a loop;
@@ -95,103 +96,127 @@ interface FileCandidate {
 export async function* walkFolder(
   root: string, options: WalkOptions, onSkip?: (skipped: SkippedFile) => void,
 ): AsyncGenerator<WalkedFile> {
-  const { signal, maxFiles = Infinity } = options;
-  const respectIgnoreFiles = options.respectGitignore !== false;
-  const excluded = compileGlobs([...DEFAULT_EXCLUDES, ...(options.exclude ?? [])]);
-  const included = compileGlobs(options.include ?? []);
-  const skip = (relPath: string, reason: SkipReason, detail?: string) => onSkip?.({ relPath, reason, detail });
-
   const rootPath = path.resolve(root);
-  const realRoot = await fs.realpath(rootPath);
-  const insideRoot = (realPath: string) => realPath === realRoot || realPath.startsWith(realRoot + path.sep);
-  const isIncludedFile = (relPath: string) => included.isEmpty || included.matches(relPath);
+  const walk = new Walk(await fs.realpath(rootPath), options, onSkip);
+  yield* walk.run(rootPath);
+}
 
-  const pending: PendingFolder[] = [{ absPath: rootPath, relPath: '', realPath: realRoot, scope: undefined }];
-  const symlinkedFolders: PendingFolder[] = [];
+/** The state of one walk: folders still to enter, folders already entered, files yielded so far. */
+class Walk {
+  private readonly excluded: PathMatcher;
+  private readonly included: PathMatcher;
+  private readonly pending: PendingFolder[] = [];
+  private readonly symlinkedFolders: PendingFolder[] = [];
   /** Real path of every folder entered → the relPath it was walked as. */
-  const walkedFolders = new Map<string, string>();
-  let yielded = 0;
+  private readonly walkedFolders = new Map<string, string>();
+  private yielded = 0;
 
-  for (let folder = pending.pop(); folder; folder = pending.pop() ?? symlinkedFolders.shift()) {
-    signal?.throwIfAborted();
-    const firstWalkedAs = walkedFolders.get(folder.realPath);
-    if (firstWalkedAs !== undefined) {
-      const isLoop = firstWalkedAs === '' || folder.relPath.startsWith(firstWalkedAs + '/');
-      skip(folder.relPath, isLoop ? 'symlink-loop' : 'symlink-duplicate', `already walked as ${firstWalkedAs || '.'}`);
-      continue;
+  constructor(
+    private readonly realRoot: string,
+    private readonly options: WalkOptions,
+    private readonly onSkip: ((skipped: SkippedFile) => void) | undefined,
+  ) {
+    this.excluded = compileGlobs([...DEFAULT_EXCLUDES, ...(options.exclude ?? [])]);
+    this.included = compileGlobs(options.include ?? []);
+  }
+
+  async *run(rootPath: string): AsyncGenerator<WalkedFile> {
+    const { signal, maxFiles = Infinity, maxFileBytes } = this.options;
+    this.pending.push({ absPath: rootPath, relPath: '', realPath: this.realRoot, scope: undefined });
+    for (let folder = this.pending.pop(); folder; folder = this.pending.pop() ?? this.symlinkedFolders.shift()) {
+      signal?.throwIfAborted();
+      if (this.alreadyWalked(folder)) continue;
+      const files = await this.listFolder(folder);
+      for (let batchStart = 0; batchStart < files.length; batchStart += STAT_BATCH) {
+        const batch = files.slice(batchStart, batchStart + STAT_BATCH);
+        const stats = await Promise.all(batch.map((file) => file.stats ?? fs.lstat(file.absPath).catch((error: unknown) => error)));
+        for (let i = 0; i < batch.length; i++) {
+          const { absPath, relPath } = batch[i];
+          const fileStats = stats[i];
+          if (!isStats(fileStats)) {
+            this.skip(relPath, 'unreadable', errorDetail(fileStats));
+          } else if (!fileStats.isFile()) {
+            this.skip(relPath, 'not-regular', describeType(fileStats));
+          } else if (fileStats.size > maxFileBytes) {
+            this.skip(relPath, 'too-large', `${fileStats.size} bytes`);
+          } else if (this.yielded >= maxFiles) {
+            this.skip(relPath, 'max-files', `limit of ${maxFiles} files reached`);
+            return;
+          } else {
+            signal?.throwIfAborted();
+            this.yielded++;
+            yield { absPath, relPath, size: fileStats.size, mtimeMs: fileStats.mtimeMs };
+          }
+        }
+      }
     }
-    walkedFolders.set(folder.realPath, folder.relPath);
+  }
 
+  private skip(relPath: string, reason: SkipReason, detail?: string): void {
+    this.onSkip?.({ relPath, reason, detail });
+  }
+
+  private alreadyWalked(folder: PendingFolder): boolean {
+    const firstWalkedAs = this.walkedFolders.get(folder.realPath);
+    if (firstWalkedAs === undefined) {
+      this.walkedFolders.set(folder.realPath, folder.relPath);
+      return false;
+    }
+    const isLoop = firstWalkedAs === '' || folder.relPath.startsWith(`${firstWalkedAs}/`);
+    this.skip(folder.relPath, isLoop ? 'symlink-loop' : 'symlink-duplicate', `already walked as ${firstWalkedAs || '.'}`);
+    return true;
+  }
+
+  /** Reads one folder: queues its subfolders, reports what cannot be used, returns the candidate files. */
+  private async listFolder(folder: PendingFolder): Promise<FileCandidate[]> {
     let entries: Dirent[];
     try {
       entries = await fs.readdir(folder.absPath, { withFileTypes: true });
     } catch (error) {
       if (folder.relPath === '') throw error;
-      skip(folder.relPath, 'unreadable', errorDetail(error));
-      continue;
+      this.skip(folder.relPath, 'unreadable', errorDetail(error));
+      return [];
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-
-    const scope = respectIgnoreFiles ? await readIgnoreScope(folder, entries) : folder.scope;
-    const isIgnored = (relPath: string, isFolder: boolean) => isIgnoredBy(scope, relPath, isFolder);
+    const scope = this.options.respectGitignore === false ? folder.scope : await readIgnoreScope(folder, entries);
+    const isIgnored = ignoreTester(scope);
+    const isWantedFile = (relPath: string) => (this.included.isEmpty || this.included.matches(relPath)) && !isIgnored(relPath, false);
     const files: FileCandidate[] = [];
     const subfolders: PendingFolder[] = [];
 
     for (const entry of entries) {
       const relPath = folder.relPath ? `${folder.relPath}/${entry.name}` : entry.name;
-      if (excluded.matches(relPath)) continue;
+      if (this.excluded.matches(relPath)) continue;
       const absPath = path.join(folder.absPath, entry.name);
       const kind = await entryKind(entry, absPath);
-      if (kind === undefined) {
-        skip(relPath, 'unreadable', 'vanished during the walk');
+      if (typeof kind === 'object') {
+        this.skip(relPath, 'unreadable', kind.error);
       } else if (kind === 'folder') {
-        if (!isIgnored(relPath, true)) {
-          subfolders.push({ absPath, relPath, realPath: path.join(folder.realPath, entry.name), scope });
-        }
+        if (!isIgnored(relPath, true)) subfolders.push({ absPath, relPath, realPath: path.join(folder.realPath, entry.name), scope });
       } else if (kind === 'file') {
-        if (isIncludedFile(relPath) && !isIgnored(relPath, false)) files.push({ absPath, relPath });
+        if (isWantedFile(relPath)) files.push({ absPath, relPath });
       } else if (kind === 'symlink') {
         const target = await resolveSymlink(absPath);
         if ('error' in target) {
-          skip(relPath, 'unreadable', target.error);
-        } else if (!insideRoot(target.realPath)) {
-          skip(relPath, 'symlink-outside', target.realPath);
+          this.skip(relPath, 'unreadable', target.error);
+        } else if (!this.insideRoot(target.realPath)) {
+          this.skip(relPath, 'symlink-outside', target.realPath);
         } else if (target.stats.isDirectory()) {
-          if (!isIgnored(relPath, true)) {
-            symlinkedFolders.push({ absPath, relPath, realPath: target.realPath, scope });
-          }
-        } else if (isIncludedFile(relPath) && !isIgnored(relPath, false)) {
+          if (!isIgnored(relPath, true)) this.symlinkedFolders.push({ absPath, relPath, realPath: target.realPath, scope });
+        } else if (isWantedFile(relPath)) {
           files.push({ absPath, relPath, stats: target.stats });
         }
       } else if (!isIgnored(relPath, false)) {
-        skip(relPath, 'not-regular', kind);
-      }
-    }
-
-    for (let batchStart = 0; batchStart < files.length; batchStart += STAT_BATCH) {
-      const batch = files.slice(batchStart, batchStart + STAT_BATCH);
-      const stats = await Promise.all(batch.map((file) => file.stats ?? fs.lstat(file.absPath).catch((error: unknown) => error)));
-      for (let i = 0; i < batch.length; i++) {
-        const file = batch[i];
-        const fileStats = stats[i];
-        if (!isStats(fileStats)) {
-          skip(file.relPath, 'unreadable', errorDetail(fileStats));
-        } else if (!fileStats.isFile()) {
-          skip(file.relPath, 'not-regular', describeType(fileStats));
-        } else if (fileStats.size > options.maxFileBytes) {
-          skip(file.relPath, 'too-large', `${fileStats.size} bytes`);
-        } else if (yielded >= maxFiles) {
-          skip(file.relPath, 'max-files', `limit of ${maxFiles} files reached`);
-          return;
-        } else {
-          signal?.throwIfAborted();
-          yielded++;
-          yield { absPath: file.absPath, relPath: file.relPath, size: fileStats.size, mtimeMs: fileStats.mtimeMs };
-        }
+        this.skip(relPath, 'not-regular', kind);
       }
     }
     // Reversed so the stack pops them in name order.
-    for (let i = subfolders.length - 1; i >= 0; i--) pending.push(subfolders[i]);
+    for (let i = subfolders.length - 1; i >= 0; i--) this.pending.push(subfolders[i]);
+    return files;
+  }
+
+  private insideRoot(realPath: string): boolean {
+    return realPath === this.realRoot || realPath.startsWith(this.realRoot + path.sep);
   }
 }
 
@@ -235,13 +260,13 @@ export async function readTextFile(absPath: string, maxBytes: number): Promise<R
 type EntryKind = 'file' | 'folder' | 'symlink' | 'fifo' | 'socket' | 'device';
 
 /** The entry's type from the listing; file systems that do not report one cost an lstat. */
-async function entryKind(entry: Dirent, absPath: string): Promise<EntryKind | undefined> {
+async function entryKind(entry: Dirent, absPath: string): Promise<EntryKind | { error: string }> {
   const fromDirent = kindOf(entry);
   if (fromDirent) return fromDirent;
   try {
-    return kindOf(await fs.lstat(absPath));
-  } catch {
-    return undefined;
+    return kindOf(await fs.lstat(absPath)) ?? { error: 'unknown file type' };
+  } catch (error) {
+    return { error: errorDetail(error) };
   }
 }
 
@@ -284,15 +309,25 @@ async function readIgnoreScope(folder: PendingFolder, entries: Dirent[]): Promis
   return rules ? { base: folder.relPath, rules, parent: folder.scope } : folder.scope;
 }
 
-/** Git precedence: the deepest ignore file with a rule about the path decides. */
-function isIgnoredBy(scope: IgnoreScope | undefined, relPath: string, isFolder: boolean): boolean {
+/**
+ * Tests paths of one folder against the ignore rules in scope; the deepest ignore file with a rule about a path
+ * decides, as in git. `ignore` caches every path it tests, so each folder gets fresh instances (sharing the
+ * compiled rules): the cache then lives as long as one listing instead of growing with the whole tree.
+ */
+function ignoreTester(scope: IgnoreScope | undefined): (relPath: string, isFolder: boolean) => boolean {
+  const levels: { base: string; rules: Ignore }[] = [];
   for (let current = scope; current; current = current.parent) {
-    const local = current.base ? relPath.slice(current.base.length + 1) : relPath;
-    const result = current.rules.test(isFolder ? `${local}/` : local);
-    if (result.ignored) return true;
-    if (result.unignored) return false;
+    levels.push({ base: current.base, rules: ignore({ ignorecase: pathsIgnoreCase }).add(current.rules) });
   }
-  return false;
+  return (relPath, isFolder) => {
+    for (const { base, rules } of levels) {
+      const local = base ? relPath.slice(base.length + 1) : relPath;
+      const result = rules.test(isFolder ? `${local}/` : local);
+      if (result.ignored) return true;
+      if (result.unignored) return false;
+    }
+    return false;
+  };
 }
 
 function isStats(value: unknown): value is Stats {

@@ -32,7 +32,7 @@ export class ResultsPanel implements vscode.Disposable {
     return !!this.panel;
   }
 
-  /** Shows the message, opening the panel (or revealing it) when needed. */
+  /** Shows the message, opening the panel or revealing it when hidden; `preserveFocus: false` moves the focus to it. */
   show(message: ExtensionMessage, preserveFocus: boolean): void {
     if (!this.panel) {
       const panel = vscode.window.createWebviewPanel(
@@ -42,7 +42,7 @@ export class ResultsPanel implements vscode.Disposable {
         webviewOptions(this.extensionUri),
       );
       this.attach(panel);
-    } else if (!this.panel.visible) {
+    } else if (!this.panel.visible || !preserveFocus) {
       this.panel.reveal(undefined, preserveFocus);
     }
     this.connection!.post(message);

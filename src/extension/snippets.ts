@@ -18,7 +18,7 @@ export interface SnippetLimits {
   maxUnitLines: number;
 }
 
-export const DEFAULT_SNIPPET_LIMITS: Omit<SnippetLimits, 'contextLines'> = { maxLineChars: 240, maxUnitLines: 8 };
+export const DEFAULT_SNIPPET_LIMITS: Omit<SnippetLimits, 'contextLines'> = { maxLineChars: 200, maxUnitLines: 8 };
 const ELLIPSIS = '…';
 /** How much of a long line is kept before the unit starts (at most a quarter of the window), so it is seen in context. */
 const LEAD_IN = 40;

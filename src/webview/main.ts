@@ -79,6 +79,10 @@ window.addEventListener('message', (event: MessageEvent<ExtensionMessage>) => {
       break;
   }
 });
+// When the page gets the focus (the panel was revealed for new results), the keyboard lands on the selected result.
+window.addEventListener('focus', () => {
+  if (document.activeElement === document.body) list.focus();
+});
 post({ type: 'ready' });
 
 function buildToolbar(): HTMLElement {
@@ -163,10 +167,16 @@ function showResults(view: ResultsView): void {
 
 function showIndexState(index: IndexStateView): void {
   const parts: HTMLElement[] = [];
-  const summary = element('div', 'index-summary');
-  summary.append(element('span', 'codicon codicon-symbol-ruler'), element('span', 'index-model', index.model));
-  if (index.units !== undefined) summary.append(element('span', 'index-units', `${index.units.toLocaleString()} units in ${(index.files ?? 0).toLocaleString()} files`));
-  parts.push(summary);
+  const model = element('div', 'index-summary');
+  const modelName = element('span', 'index-model', shortModelName(index.model));
+  modelName.title = index.model;
+  model.append(element('span', 'codicon codicon-hubot'), modelName);
+  parts.push(model);
+  if (index.units !== undefined) {
+    const units = element('div', 'index-summary');
+    units.append(element('span', 'codicon codicon-database'), element('span', 'index-units', `${index.units.toLocaleString()} units in ${(index.files ?? 0).toLocaleString()} files`));
+    parts.push(units);
+  }
   if (index.phase === 'preparing' || index.phase === 'downloading' || index.phase === 'indexing') {
     const bar = document.createElement('vscode-progress-bar') as VscodeProgressBar;
     if (index.fraction !== undefined) {
@@ -181,4 +191,9 @@ function showIndexState(index: IndexStateView): void {
   if (index.error) parts.push(renderNotice('error', index.error.message, index.error.actions, onAction));
   indexSection.dataset.phase = index.phase;
   indexSection.replaceChildren(...parts);
+}
+
+/** A model folder is named by its last segment (the full path is in the tooltip); a Hub id as it is. */
+function shortModelName(model: string): string {
+  return /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(model) ? model : (model.split(/[\\/]/).filter(Boolean).pop() ?? model);
 }

@@ -78,6 +78,7 @@ export class ResultList {
     item.setAttribute('role', 'option');
     item.tabIndex = -1;
     item.dataset.id = result.id;
+    item.dataset.score = String(result.score);
     item.setAttribute('aria-label', `${result.rank}. ${formatScore(result.score)} ${result.file}:${result.line}`);
 
     const head = element('div', 'result-head');
@@ -95,7 +96,9 @@ export class ResultList {
       event.stopPropagation();
       this.handlers.copy(result.id);
     });
-    head.append(element('span', 'rank', `${result.rank}`), element('span', 'score', formatScore(result.score)), bar, element('span', 'location', location));
+    const score = element('span', 'score', formatScore(result.score));
+    score.title = `Cosine similarity ${result.score}`;
+    head.append(element('span', 'rank', `${result.rank}`), score, bar, element('span', 'location', location));
     head.append(copy);
 
     item.append(head, renderSnippet(result.snippet));

@@ -5,7 +5,7 @@
 # Idempotent: a marker file holding the version makes a second run a no-op.
 #
 # Env: SIMILAR_SENTENCES_E2E_CACHE  install folder (default $HOME/.cache/similar-sentences-e2e/code-server)
-set -euo pipefail
+set -Eeuo pipefail
 
 readonly CODE_SERVER_VERSION=4.99.4
 readonly CACHE_DIR="${SIMILAR_SENTENCES_E2E_CACHE:-$HOME/.cache/similar-sentences-e2e/code-server}"
@@ -108,7 +108,8 @@ install_code_server() {
   step_done
 
   step "check code-server runs"
-  "$CACHE_DIR/node_modules/.bin/code-server" --version
+  # Its own config path: without one, code-server writes a default config into ~/.config.
+  "$CACHE_DIR/node_modules/.bin/code-server" --config "$CACHE_DIR/config.yaml" --version
   step_done
 
   echo "$CODE_SERVER_VERSION" >"$MARKER"

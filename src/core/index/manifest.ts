@@ -1,13 +1,15 @@
-// The manifest: one binary file per index holding the identity, every file with its metadata and units, the
-// distinct unit texts, and for each text the segment row that holds its vector (or none yet).
+// The manifest: the full state of an index at one save — identity, every file with its metadata and units, the
+// distinct unit texts by slot, and for each text the segment row that holds its vector (or none yet). Later
+// saves append their changes to the journal the manifest names (journal.ts) until it is worth rewriting.
 //
 // Layout (integers little-endian, as typed arrays on every platform Node supports):
 //   "SSINDEX\n" | u32 version | u32 n | n bytes of header JSON | zero pad to 4
-//   u32 textByteLength[T] | i32 textSegment[T] (-1 = no vector) | i32 textRow[T]
-//   i32 units[U × 5] (line, endLine, column, endColumn, text index) in file order
+//   u32 textByteLength[T] (FREE_SLOT = unused slot) | i32 textSegment[T] (-1 = no vector) | i32 textRow[T]
+//   i32 units[U × 5] (line, endLine, column, endColumn, text slot) in file order
 //   UTF-8 texts concatenated (B bytes) | zero pad to 4 | u32 CRC-32 of everything before it
-// The header JSON carries root, identity, the counts T, U, B, the files [relPath, size, mtimeMs, hash, units]
-// and the segment list [{ name, id, rows }]. Loading checks magic, version, sizes, CRC and every reference.
+// The header JSON carries root, identity, the counts T, U, B, the files [relPath, size, mtimeMs, hash, units],
+// the segment list [{ name, id, rows }] and the journal name. Loading checks magic, version, sizes, CRC and
+// every reference.
 import { crc32 } from 'node:zlib';
 import type { IndexIdentity } from './identity';
 import { IndexFormatError } from './storage';
@@ -15,6 +17,7 @@ import { IndexFormatError } from './storage';
 const MAGIC = Buffer.from('SSINDEX\n', 'latin1');
 export const MANIFEST_VERSION = 1;
 export const UNIT_FIELDS = 5;
+const FREE_SLOT = 0xffffffff;
 
 export interface SegmentRef {
   name: string;
@@ -28,18 +31,24 @@ export interface ManifestFile {
   size: number;
   mtimeMs: number;
   contentHash: string;
-  /** UNIT_FIELDS integers per unit; the last is an index into texts. */
+  /** UNIT_FIELDS integers per unit; the last is a text slot. */
   units: Int32Array;
 }
 
-export interface Manifest {
+/** Texts by slot (undefined = free slot), with the location of each one's vector (segment -1 = none). */
+export interface TextColumns {
+  texts: Array<string | undefined>;
+  textSegment: Int32Array;
+  textRow: Int32Array;
+}
+
+export interface Manifest extends TextColumns {
   root: string;
   identity: IndexIdentity;
   files: ManifestFile[];
-  texts: string[];
-  textSegment: Int32Array;
-  textRow: Int32Array;
   segments: SegmentRef[];
+  /** Name of the journal file whose records continue this manifest (it may not exist yet). */
+  journal: string;
 }
 
 interface Header {
@@ -48,27 +57,30 @@ interface Header {
   texts: number;
   units: number;
   textBytes: number;
-  files: Array<[string, number, number, string, number]>;
+  files: FileTuple[];
   segments: SegmentRef[];
+  journal: string;
 }
+
+/** [relPath, size, mtimeMs, contentHash, unit count] */
+export type FileTuple = [string, number, number, string, number];
 
 const pad4 = (n: number): number => (n + 3) & ~3;
 
 /** Encodes a manifest as a list of chunks to write in order (the last chunk is the checksum). */
 export function encodeManifest(manifest: Manifest): Buffer[] {
   const T = manifest.texts.length;
-  const textLengths = new Uint32Array(T);
-  let textBytes = 0;
-  for (let i = 0; i < T; i++) textBytes += textLengths[i] = Buffer.byteLength(manifest.texts[i], 'utf8');
+  const { lengths: textLengths, blob } = encodeTexts(manifest.texts);
   const unitCount = manifest.files.reduce((sum, file) => sum + file.units.length / UNIT_FIELDS, 0);
   const header: Header = {
     root: manifest.root,
     identity: manifest.identity,
     texts: T,
     units: unitCount,
-    textBytes,
-    files: manifest.files.map((f) => [f.relPath, f.size, f.mtimeMs, f.contentHash, f.units.length / UNIT_FIELDS]),
+    textBytes: blob.length,
+    files: manifest.files.map(fileTuple),
     segments: manifest.segments,
+    journal: manifest.journal,
   };
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const prefix = Buffer.alloc(pad4(16 + json.length));
@@ -76,15 +88,8 @@ export function encodeManifest(manifest: Manifest): Buffer[] {
   prefix.writeUInt32LE(MANIFEST_VERSION, 8);
   prefix.writeUInt32LE(json.length, 12);
   json.copy(prefix, 16);
-  const units = new Int32Array(unitCount * UNIT_FIELDS);
-  let offset = 0;
-  for (const file of manifest.files) {
-    units.set(file.units, offset);
-    offset += file.units.length;
-  }
-  const blob = Buffer.alloc(pad4(textBytes));
-  for (let i = 0, at = 0; i < T; at += textLengths[i], i++) blob.write(manifest.texts[i], at, 'utf8');
-  const chunks = [prefix, bytesOf(textLengths), bytesOf(manifest.textSegment), bytesOf(manifest.textRow), bytesOf(units), blob];
+  const chunks = [prefix, bytesOf(textLengths), bytesOf(manifest.textSegment), bytesOf(manifest.textRow), bytesOf(concatUnits(manifest.files)), blob];
+  if (blob.length % 4 !== 0) chunks.push(Buffer.alloc(4 - (blob.length % 4)));
   let checksum = 0;
   for (const chunk of chunks) checksum = crc32(chunk, checksum);
   const trailer = Buffer.alloc(4);
@@ -129,48 +134,109 @@ export function decodeManifest(data: Buffer): Manifest {
   const textSegment = take((n) => new Int32Array(n), T);
   const textRow = take((n) => new Int32Array(n), T);
   const units = take((n) => new Int32Array(n), U * UNIT_FIELDS);
-  const texts = new Array<string>(T);
-  for (let i = 0; i < T; i++) {
-    texts[i] = data.toString('utf8', at, at + textLengths[i]);
-    at += textLengths[i];
-  }
-  if (at - sectionsStart - 12 * T - 4 * UNIT_FIELDS * U !== textBytes) throw new IndexFormatError('corrupt', 'text lengths do not add up');
-
-  validateReferences(header, textSegment, textRow, units);
-  const files: ManifestFile[] = [];
-  let unitOffset = 0;
-  for (const [relPath, size, mtimeMs, contentHash, count] of header.files) {
-    files.push({ relPath, size, mtimeMs, contentHash, units: units.subarray(unitOffset, unitOffset + count * UNIT_FIELDS) });
-    unitOffset += count * UNIT_FIELDS;
-  }
-  return { root: header.root, identity: header.identity, files, texts, textSegment, textRow, segments: header.segments };
+  const texts = decodeTexts(data, at, textLengths, textBytes);
+  validateHeader(header);
+  const files = splitUnits(header.files, units);
+  validateState({ texts, textSegment, textRow }, header.segments, files);
+  return { root: header.root, identity: header.identity, files, texts, textSegment, textRow, segments: header.segments, journal: header.journal };
 }
 
-/** A manifest whose checksum matches can still be wrong if a writer had a bug; refuse rather than index garbage. */
-function validateReferences(header: Header, textSegment: Int32Array, textRow: Int32Array, units: Int32Array): void {
+export function fileTuple(file: ManifestFile): FileTuple {
+  return [file.relPath, file.size, file.mtimeMs, file.contentHash, file.units.length / UNIT_FIELDS];
+}
+
+/** UTF-8 bytes of all texts back to back, and each one's byte length (FREE_SLOT for a free slot). */
+export function encodeTexts(texts: ArrayLike<string | undefined>): { lengths: Uint32Array; blob: Buffer } {
+  const lengths = new Uint32Array(texts.length);
+  let total = 0;
+  for (let i = 0; i < texts.length; i++) {
+    const text = texts[i];
+    lengths[i] = text === undefined ? FREE_SLOT : Buffer.byteLength(text, 'utf8');
+    if (text !== undefined) total += lengths[i];
+  }
+  const blob = Buffer.allocUnsafe(total);
+  for (let i = 0, at = 0; i < texts.length; i++) if (lengths[i] !== FREE_SLOT) at += blob.write(texts[i]!, at, 'utf8');
+  return { lengths, blob };
+}
+
+export function decodeTexts(data: Buffer, at: number, lengths: Uint32Array, expectedBytes: number): Array<string | undefined> {
+  const texts = new Array<string | undefined>(lengths.length);
+  const start = at;
+  for (let i = 0; i < lengths.length; i++) {
+    if (lengths[i] === FREE_SLOT) continue;
+    if (at + lengths[i] > start + expectedBytes) throw new IndexFormatError('corrupt', 'text lengths do not add up');
+    texts[i] = data.toString('utf8', at, at + lengths[i]);
+    at += lengths[i];
+  }
+  if (at - start !== expectedBytes) throw new IndexFormatError('corrupt', 'text lengths do not add up');
+  return texts;
+}
+
+export function concatUnits(files: ManifestFile[]): Int32Array {
+  const units = new Int32Array(files.reduce((sum, file) => sum + file.units.length, 0));
+  let offset = 0;
+  for (const file of files) {
+    units.set(file.units, offset);
+    offset += file.units.length;
+  }
+  return units;
+}
+
+/** Cuts one units array into files, after checking the file tuples are well formed and add up. */
+export function splitUnits(tuples: unknown, units: Int32Array): ManifestFile[] {
+  if (!Array.isArray(tuples)) throw new IndexFormatError('corrupt', 'file list is missing');
+  const files: ManifestFile[] = [];
+  let offset = 0;
+  for (const tuple of tuples as FileTuple[]) {
+    const [relPath, size, mtimeMs, contentHash, count] = Array.isArray(tuple) ? tuple : [];
+    if (typeof relPath !== 'string' || typeof contentHash !== 'string' || !Number.isSafeInteger(count) || count! < 0) {
+      throw new IndexFormatError('corrupt', 'file entry is malformed');
+    }
+    if (offset + count! * UNIT_FIELDS > units.length) throw new IndexFormatError('corrupt', 'unit counts do not add up');
+    files.push({ relPath, size: Number(size), mtimeMs: Number(mtimeMs), contentHash, units: units.subarray(offset, offset + count! * UNIT_FIELDS) });
+    offset += count! * UNIT_FIELDS;
+  }
+  if (offset !== units.length) throw new IndexFormatError('corrupt', 'unit counts do not add up');
+  return files;
+}
+
+function validateHeader(header: Header): void {
+  if (typeof header.identity !== 'object' || header.identity === null || typeof header.root !== 'string') {
+    throw new IndexFormatError('corrupt', 'manifest has no identity');
+  }
+  if (typeof header.journal !== 'string' || /[/\\]/.test(header.journal)) throw new IndexFormatError('corrupt', 'manifest journal name is malformed');
+  validateSegments(header.segments);
+}
+
+export function validateSegments(segments: unknown): asserts segments is SegmentRef[] {
+  const valid =
+    Array.isArray(segments) &&
+    segments.every((s: SegmentRef) => typeof s?.name === 'string' && !/[/\\]/.test(s.name) && typeof s.id === 'string' && Number.isSafeInteger(s.rows) && s.rows >= 0);
+  if (!valid) throw new IndexFormatError('corrupt', 'segment list is malformed');
+}
+
+/**
+ * A state whose checksums match can still be wrong if a writer had a bug; refuse it rather than index garbage:
+ * every vector location must lie inside its segment, no two texts may share a row, every unit needs its text.
+ */
+export function validateState(columns: TextColumns, segments: SegmentRef[], files: ManifestFile[]): void {
+  const { texts, textSegment, textRow } = columns;
   const fail = (what: string): never => {
-    throw new IndexFormatError('corrupt', `manifest ${what}`);
+    throw new IndexFormatError('corrupt', `index ${what}`);
   };
-  if (typeof header.identity !== 'object' || header.identity === null || typeof header.root !== 'string') fail('has no identity');
-  if (!Array.isArray(header.files) || !Array.isArray(header.segments)) fail('lists are missing');
-  let unitTotal = 0;
-  for (const file of header.files) {
-    if (!Array.isArray(file) || typeof file[0] !== 'string' || !Number.isSafeInteger(file[4]) || file[4] < 0) fail('file entry is malformed');
-    unitTotal += file[4];
-  }
-  if (unitTotal !== header.units) fail('unit counts do not add up');
-  for (const segment of header.segments) {
-    if (typeof segment?.name !== 'string' || /[/\\]/.test(segment.name) || !Number.isSafeInteger(segment.rows)) fail('segment entry is malformed');
-  }
-  for (let t = 0; t < textSegment.length; t++) {
-    const segment = textSegment[t];
+  const used = segments.map((segment) => new Uint8Array(segment.rows));
+  for (let slot = 0; slot < textSegment.length; slot++) {
+    const segment = textSegment[slot];
     if (segment === -1) continue;
-    if (segment < 0 || segment >= header.segments.length || textRow[t] < 0 || textRow[t] >= header.segments[segment].rows) {
+    if (texts[slot] === undefined || segment < 0 || segment >= segments.length || textRow[slot] < 0 || textRow[slot] >= segments[segment].rows) {
       fail('refers to a vector outside its segments');
     }
+    if (used[segment][textRow[slot]]++ > 0) fail('has two texts sharing one vector row');
   }
-  for (let i = UNIT_FIELDS - 1; i < units.length; i += UNIT_FIELDS) {
-    if (units[i] < 0 || units[i] >= textSegment.length) fail('unit refers to a missing text');
+  for (const file of files) {
+    for (let i = UNIT_FIELDS - 1; i < file.units.length; i += UNIT_FIELDS) {
+      if (texts[file.units[i]] === undefined) fail('has a unit whose text is missing');
+    }
   }
 }
 

@@ -68,11 +68,18 @@ export class QuantizedMatrix {
     return new Uint8Array(this.memory.buffer, this.rowsBase + row * this.stride, this.stride);
   }
 
-  rowFactors(row: number): { scale: number; norm: number; residual: number } {
-    return { scale: this.scales[row], norm: this.norms[row], residual: this.residuals[row] };
+  /** The per-row factors of the given rows, as three columns (scale, norm, residual) for persisting. */
+  factorColumns(rows: ArrayLike<number>): [Float32Array, Float32Array, Float32Array] {
+    const columns: [Float32Array, Float32Array, Float32Array] = [new Float32Array(rows.length), new Float32Array(rows.length), new Float32Array(rows.length)];
+    for (let i = 0; i < rows.length; i++) {
+      columns[0][i] = this.scales[rows[i]];
+      columns[1][i] = this.norms[rows[i]];
+      columns[2][i] = this.residuals[rows[i]];
+    }
+    return columns;
   }
 
-  /** Restores a row saved from rowBytes/rowFactors. */
+  /** Restores a row saved from rowBytes and factorColumns. */
   restoreRow(row: number, bytes: Uint8Array, scale: number, norm: number, residual: number): void {
     new Uint8Array(this.memory.buffer, this.rowsBase + row * this.stride, this.stride).set(bytes);
     this.scales[row] = scale;
@@ -115,11 +122,14 @@ function quantize(source: Float32Array, offset: number, dim: number, target: Int
   if (!Number.isFinite(maxAbs)) throw new Error('vector contains a non-finite value');
   // The float32 scale is what gets stored, so the residual is measured against that exact value.
   const scale = Math.fround(maxAbs / 127);
+  // Any integer level keeps the bound valid (the residual is measured for the level chosen), so the cheaper
+  // multiplication by the inverse is fine even where it rounds differently from a division.
+  const inverse = scale > 0 ? 1 / scale : 0;
   let norm = 0, residual = 0, quantizedNorm = 0;
   target.fill(0);
   for (let i = 0; i < dim; i++) {
     const value = source[offset + i];
-    const level = scale > 0 ? Math.max(-127, Math.min(127, Math.round(value / scale))) : 0;
+    const level = Math.max(-127, Math.min(127, Math.round(value * inverse)));
     target[i] = level;
     const approx = level * scale;
     norm += value * value;

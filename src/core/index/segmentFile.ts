@@ -68,14 +68,7 @@ export async function writeSegment(
       await append(new Uint8Array(chunk.rows.buffer, chunk.rows.byteOffset, chunk.slots.length * dim * 4));
     }
     if (row !== ref.rows) throw new Error(`planned ${ref.rows} rows, got ${row}`);
-    for (let factor = 0; factor < FACTORS; factor++) {
-      const values = new Float32Array(ref.rows);
-      for (let r = 0; r < ref.rows; r++) {
-        const { scale, norm, residual } = matrix.rowFactors(slots[r]);
-        values[r] = factor === 0 ? scale : factor === 1 ? norm : residual;
-      }
-      await append(new Uint8Array(values.buffer));
-    }
+    for (const column of matrix.factorColumns(slots)) await append(new Uint8Array(column.buffer));
     const rowsPerChunk = Math.max(1, Math.floor(CHUNK_BYTES / stride));
     for (let first = 0; first < ref.rows; first += rowsPerChunk) {
       const count = Math.min(rowsPerChunk, ref.rows - first);

@@ -3,6 +3,7 @@
 //
 // Files of one index share the base `<folder>-<rootDigest>-<identityDigest>`:
 //   <base>.ssidx                      the manifest (files, units, texts, which segment row holds each vector)
+//   <base>.<pid>-<random>.ssjournal   changes saved since the manifest was written (named by the manifest)
 //   <base>.<pid>-<random>.sseg        immutable vector segments written by process <pid>
 //   <name>.<pid>-<random>.tmp         a file being written; renamed onto <name> once complete and fsynced
 //   <base>.ssidx.<reason>.bad         a manifest that could not be loaded, kept for diagnosis (one per reason)
@@ -14,11 +15,12 @@ import { identityKey, type IndexIdentity } from './identity';
 
 export const MANIFEST_EXTENSION = '.ssidx';
 const SEGMENT_EXTENSION = '.sseg';
+const JOURNAL_EXTENSION = '.ssjournal';
 const TEMP_EXTENSION = '.tmp';
 const SET_ASIDE_EXTENSION = '.bad';
 /** Matches every file this module creates, whatever its kind. */
-const OWN_FILE = /-[0-9a-f]{12}-[0-9a-f]{12}\.(ssidx|\d+-[0-9a-f]+\.sseg)(\.[^/\\]*)?$/;
-const WRITER_PID = /\.(\d+)-[0-9a-f]+\.(sseg|tmp)$/;
+const OWN_FILE = /-[0-9a-f]{12}-[0-9a-f]{12}\.(ssidx|\d+-[0-9a-f]+\.(sseg|ssjournal))(\.[^/\\]*)?$/;
+const WRITER_PID = /\.(\d+)-[0-9a-f]+\.(sseg|ssjournal|tmp)$/;
 
 export type SetAsideReason = 'corrupt' | 'truncated' | 'version' | 'identity' | 'missing-segment' | 'unreadable';
 
@@ -59,32 +61,49 @@ export function newSegmentName(base: string): string {
   return `${base}.${process.pid}-${randomBytes(4).toString('hex')}${SEGMENT_EXTENSION}`;
 }
 
+export function newJournalName(base: string): string {
+  return `${base}.${process.pid}-${randomBytes(4).toString('hex')}${JOURNAL_EXTENSION}`;
+}
+
 /** The few write operations a save needs; a test substitutes one that fails like a full disk. */
 export interface WritableIndexFile {
   write(data: Uint8Array, position: number): Promise<void>;
+  truncate(length: number): Promise<void>;
   sync(): Promise<void>;
   close(): Promise<void>;
 }
 export interface IndexFileSystem {
   /** Creates a new file exclusively (it must not exist). */
   create(filePath: string): Promise<WritableIndexFile>;
+  /** Opens a file for writing at given positions, creating it if missing. */
+  open(filePath: string): Promise<WritableIndexFile>;
+}
+
+function writable(handle: fs.FileHandle): WritableIndexFile {
+  return {
+    async write(data, position) {
+      for (let done = 0; done < data.length; ) {
+        const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
+        done += bytesWritten;
+      }
+    },
+    truncate: (length) => handle.truncate(length),
+    sync: () => handle.sync(),
+    close: () => handle.close(),
+  };
 }
 
 export const nodeFileSystem: IndexFileSystem = {
-  async create(filePath) {
-    const handle = await fs.open(filePath, 'wx');
-    return {
-      async write(data, position) {
-        for (let done = 0; done < data.length; ) {
-          const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
-          done += bytesWritten;
-        }
-      },
-      sync: () => handle.sync(),
-      close: () => handle.close(),
-    };
-  },
+  create: async (filePath) => writable(await fs.open(filePath, 'wx')),
+  open: async (filePath) => writable(await fs.open(filePath, (await exists(filePath)) ? 'r+' : 'w')),
 };
+
+async function exists(filePath: string): Promise<boolean> {
+  return fs.access(filePath).then(
+    () => true,
+    () => false,
+  );
+}
 
 /**
  * Writes finalPath so that a crash at any moment leaves either the old file or the complete new one: the content
@@ -144,19 +163,17 @@ function writerIsElsewhereAlive(fileName: string): boolean {
   }
 }
 
-/** Removes temp files and unreferenced segments of this index left by writers that no longer run. */
+/** Removes temp files and unreferenced segments and journals of this index left by writers that no longer run. */
 export async function sweepLeftovers(
   folder: string,
   base: string,
-  referencedSegments: ReadonlySet<string>,
+  referenced: ReadonlySet<string>,
   log: (message: string) => void,
 ): Promise<void> {
   const names = await fs.readdir(folder).catch(() => [] as string[]);
+  const unreferenced = (name: string): boolean => (name.endsWith(SEGMENT_EXTENSION) || name.endsWith(JOURNAL_EXTENSION)) && !referenced.has(name);
   const stale = names.filter(
-    (name) =>
-      name.startsWith(`${base}.`) &&
-      (name.endsWith(TEMP_EXTENSION) || (name.endsWith(SEGMENT_EXTENSION) && !referencedSegments.has(name))) &&
-      !writerIsElsewhereAlive(name),
+    (name) => name.startsWith(`${base}.`) && (name.endsWith(TEMP_EXTENSION) || unreferenced(name)) && !writerIsElsewhereAlive(name),
   );
   for (const name of stale) await fs.rm(path.join(folder, name), { force: true }).catch(() => undefined);
   if (stale.length > 0) log(`index: removed ${stale.length} leftover file(s) of an interrupted save in ${folder}`);

@@ -28,13 +28,24 @@ export interface WrittenSegment {
   slotsByRow: Int32Array;
 }
 
+/** The rows handed to one put call, kept until none of them is unsaved any more. */
+interface UnsavedBlock {
+  rows: Float32Array;
+  unsaved: number;
+}
+
 export class VectorStore {
   readonly matrix: QuantizedMatrix;
   private present = new Uint8Array(0);
   /** Segment number holding the slot's exact row, or -1 while it is only in memory. */
   private segmentOf = new Int32Array(0);
+  /** Block number holding the slot's exact row while it is only in memory, else -1. */
+  private blockOf = new Int32Array(0);
+  /** Row within the segment or block. */
   private rowOf = new Int32Array(0);
-  private readonly unsaved = new Map<number, Float32Array>();
+  private readonly blocks = new Map<number, UnsavedBlock>();
+  private nextBlockNumber = 0;
+  private unsaved = 0;
   private readonly segments = new Map<number, Segment>();
   private nextSegmentNumber = 0;
   private stored = 0;
@@ -49,7 +60,7 @@ export class VectorStore {
   }
 
   get unsavedCount(): number {
-    return this.unsaved.size;
+    return this.unsaved;
   }
 
   reserve(slots: number): void {
@@ -58,12 +69,15 @@ export class VectorStore {
     const capacity = this.matrix.rowCapacity;
     const present = new Uint8Array(capacity);
     present.set(this.present);
-    const segmentOf = new Int32Array(capacity);
+    const segmentOf = new Int32Array(capacity).fill(-1);
     segmentOf.set(this.segmentOf);
+    const blockOf = new Int32Array(capacity).fill(-1);
+    blockOf.set(this.blockOf);
     const rowOf = new Int32Array(capacity);
     rowOf.set(this.rowOf);
     this.present = present;
     this.segmentOf = segmentOf;
+    this.blockOf = blockOf;
     this.rowOf = rowOf;
   }
 
@@ -71,34 +85,53 @@ export class VectorStore {
     return this.present[slot] === 1;
   }
 
-  /** Stores source rows (dim floats each, at the given offsets) for the given slots; source is copied. */
-  put(slots: number[], offsets: number[], source: Float32Array): void {
+  /**
+   * Stores rows of source for the given slots: row i is source[rows[i]·dim, (rows[i]+1)·dim). Source is copied
+   * once and kept as one block until all its rows are saved or dropped.
+   */
+  put(slots: number[], rows: number[], source: Float32Array): void {
     if (slots.length === 0) return;
-    const copy = source.slice();
+    const block = this.nextBlockNumber++;
+    this.blocks.set(block, { rows: source.slice(), unsaved: slots.length });
     for (let i = 0; i < slots.length; i++) {
       const slot = slots[i];
-      this.matrix.setRow(slot, copy, offsets[i]);
-      this.unsaved.set(slot, copy.subarray(offsets[i], offsets[i] + this.dim));
+      this.matrix.setRow(slot, source, rows[i] * this.dim);
       this.present[slot] = 1;
       this.segmentOf[slot] = -1;
-      this.stored++;
+      this.blockOf[slot] = block;
+      this.rowOf[slot] = rows[i];
     }
+    this.stored += slots.length;
+    this.unsaved += slots.length;
   }
 
   drop(slot: number): void {
     if (this.present[slot] === 0) return;
     const segment = this.segments.get(this.segmentOf[slot]);
     if (segment) segment.liveRows--;
-    else this.unsaved.delete(slot);
+    else this.forgetUnsaved(slot);
     this.present[slot] = 0;
+    this.segmentOf[slot] = -1;
     this.stored--;
+  }
+
+  private forgetUnsaved(slot: number): void {
+    const number = this.blockOf[slot];
+    const block = this.blocks.get(number)!;
+    if (--block.unsaved === 0) this.blocks.delete(number);
+    this.blockOf[slot] = -1;
+    this.unsaved--;
   }
 
   /** Copies the exact float32 vector of a slot into out. */
   exactRow(slot: number, out: Float32Array): void {
     const segment = this.segments.get(this.segmentOf[slot]);
-    if (segment) segment.readRow(this.rowOf[slot], out);
-    else out.set(this.unsaved.get(slot)!);
+    if (segment) {
+      segment.readRow(this.rowOf[slot], out);
+      return;
+    }
+    const start = this.rowOf[slot] * this.dim;
+    out.set(this.blocks.get(this.blockOf[slot])!.rows.subarray(start, start + this.dim));
   }
 
   /** Opens a saved segment and marks the slots listed in slotOfRow as holding its rows. */
@@ -117,7 +150,8 @@ export class VectorStore {
   }
 
   planSave(): SavePlan {
-    const unsavedSlots = [...this.unsaved.keys()];
+    const unsavedSlots: number[] = [];
+    for (let slot = 0; slot < this.blockOf.length; slot++) if (this.blockOf[slot] >= 0) unsavedSlots.push(slot);
     let rows = unsavedSlots.length;
     const merged = new Set<number>();
     for (const [number, segment] of this.segments) {
@@ -141,7 +175,15 @@ export class VectorStore {
     for (let first = 0; first < plan.unsavedSlots.length; first += ROWS_PER_CHUNK) {
       const slots = plan.unsavedSlots.slice(first, first + ROWS_PER_CHUNK);
       const rows = new Float32Array(slots.length * dim);
-      slots.forEach((slot, i) => rows.set(this.unsaved.get(slot)!, i * dim));
+      // Rows of one put call usually sit next to each other in its block: copy them in runs.
+      for (let i = 0; i < slots.length; ) {
+        const block = this.blockOf[slots[i]];
+        const start = this.rowOf[slots[i]];
+        let run = 1;
+        while (i + run < slots.length && this.blockOf[slots[i + run]] === block && this.rowOf[slots[i + run]] === start + run) run++;
+        rows.set(this.blocks.get(block)!.rows.subarray(start * dim, (start + run) * dim), i * dim);
+        i += run;
+      }
       yield { rows, slots };
     }
     for (const number of plan.merged) {
@@ -206,9 +248,9 @@ export class VectorStore {
       const number = this.nextSegmentNumber++;
       this.segments.set(number, segment);
       written.slotsByRow.forEach((slot, row) => {
+        if (this.blockOf[slot] >= 0) this.forgetUnsaved(slot);
         this.segmentOf[slot] = number;
         this.rowOf[slot] = row;
-        this.unsaved.delete(slot);
       });
       segment.liveRows = written.ref.rows;
     }

@@ -16,21 +16,24 @@
 // exact float32 cosine (float64 dot of the float32 vectors, rounded to float32 — similarity.exactDot), and the
 // result set is exactly the top k, not an approximation.
 //
-// On disk (storage.ts): a manifest rewritten atomically on save (files, units, texts, vector locations) plus
-// immutable vector segments (segmentFile.ts), so saving after a one-line edit writes the manifest and a tiny
-// segment instead of every vector. A crash at any point leaves the previous manifest and its segments intact.
+// On disk (storage.ts): a manifest (files, units, texts, vector locations; manifest.ts), a journal of the changes
+// saved since it was written (journal.ts), and immutable vector segments (segmentFile.ts). Saving after a
+// one-line edit writes a tiny segment and appends a small journal record; the manifest is rewritten atomically
+// only once the journal has grown to a fraction of it. A crash at any point leaves the previous state loadable.
 import { randomBytes } from 'node:crypto';
 import { readFile, rm, mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Unit } from '../units';
 import { exactDot, topKIndices } from '../similarity';
 import { identityKey, type IndexIdentity } from './identity';
-import { decodeManifest, encodeManifest, UNIT_FIELDS, type Manifest, type ManifestFile } from './manifest';
+import { appendRecord, encodeRecord, JOURNAL_HEADER_BYTES, readJournal, replay, type JournalRecord, type ReplayState } from './journal';
+import { decodeManifest, encodeManifest, UNIT_FIELDS, validateState, type Manifest, type ManifestFile } from './manifest';
 import { writeSegment } from './segmentFile';
 import {
   baseOf,
   IndexFormatError,
   indexFileName,
+  newJournalName,
   newSegmentName,
   nodeFileSystem,
   setAside,
@@ -84,10 +87,26 @@ interface Storage {
   folder: string;
   manifestName: string;
   fileSystem: IndexFileSystem;
+  /** Size of the manifest on disk; 0 = none written yet. */
+  manifestBytes: number;
+  journalName: string;
+  /** Length of the journal's valid records (0 = no journal file yet). */
+  journalBytes: number;
+}
+
+/** What changed since the last durable save: the content of the next journal record. */
+interface Changes {
+  files: string[];
+  assignedSlots: number[];
+  freedSlots: number[];
 }
 
 /** Candidates rescored in the first round beyond k; more rounds (×4 each) only when bounds are not yet decisive. */
 const EXTRA_CANDIDATES = 64;
+const RESCORED = 2;
+/** The manifest is rewritten instead of appending once the journal would exceed this share of it (or 256 KiB). */
+const JOURNAL_SHARE = 0.5;
+const JOURNAL_MIN_BYTES = 256 << 10;
 
 export class WorkspaceIndex {
   private readonly fileEntries = new Map<string, FileEntry>();
@@ -98,7 +117,11 @@ export class WorkspaceIndex {
   private version = 0;
   private savedVersion = 0;
   private lastSave: Promise<void> = Promise.resolve();
-  private searchable = new Uint8Array(0);
+  /** Files set or removed, and slots freed by collection, since the last durable save. */
+  private readonly dirtyFiles = new Set<string>();
+  private freedSlots: number[] = [];
+  /** Per-slot scratch for search: 1 = has a vector and is referenced; then 2 = rescored. */
+  private slotState = new Uint8Array(0);
   private upper = new Float64Array(0);
   private readonly exactScratch: Float32Array;
 
@@ -128,26 +151,28 @@ export class WorkspaceIndex {
   ): Promise<WorkspaceIndex> {
     if (storageDir === undefined) return new WorkspaceIndex(root, identity, undefined, log);
     await mkdir(storageDir, { recursive: true });
-    const storage: Storage = { folder: storageDir, manifestName: indexFileName(root, identity), fileSystem };
-    const index = new WorkspaceIndex(root, identity, storage, log);
-    const base = baseOf(storage.manifestName);
+    const manifestName = indexFileName(root, identity);
+    const base = baseOf(manifestName);
+    const fresh = (): Storage => ({ folder: storageDir, manifestName, fileSystem, manifestBytes: 0, journalName: newJournalName(base), journalBytes: 0 });
+    const index = new WorkspaceIndex(root, identity, fresh(), log);
     try {
-      const segments = await index.load();
-      await sweepLeftovers(storageDir, base, segments, log);
+      const inUse = await index.load();
+      await sweepLeftovers(storageDir, base, inUse, log);
       return index;
     } catch (error) {
       await index.close();
       const reason = error instanceof IndexFormatError ? error.reason : 'unreadable';
-      log(`index: cannot load ${path.join(storageDir, storage.manifestName)}: ${(error as Error).message}`);
-      await setAside(storageDir, storage.manifestName, reason, log);
+      log(`index: cannot load ${path.join(storageDir, manifestName)}: ${(error as Error).message}`);
+      await setAside(storageDir, manifestName, reason, log);
       await sweepLeftovers(storageDir, base, new Set(), log);
-      return new WorkspaceIndex(root, identity, storage, log);
+      return new WorkspaceIndex(root, identity, fresh(), log);
     }
   }
 
-  /** Reads the manifest and its segments; returns the segment names in use (none when there is no manifest). */
+  /** Reads manifest, journal and segments; returns the names of the files in use (none without a manifest). */
   private async load(): Promise<Set<string>> {
-    const { folder, manifestName } = this.storage!;
+    const storage = this.storage!;
+    const { folder, manifestName } = storage;
     let data: Buffer;
     try {
       data = await readFile(path.join(folder, manifestName));
@@ -159,24 +184,34 @@ export class WorkspaceIndex {
     if (identityKey(manifest.identity) !== identityKey(this.identity) || manifest.root !== path.resolve(this.root)) {
       throw new IndexFormatError('identity', `index was built for ${manifest.root} with ${identityKey(manifest.identity)}`);
     }
-    this.texts.restore(manifest.texts);
-    this.vectors.reserve(manifest.texts.length);
-    const slotOfRow = manifest.segments.map((segment) => new Int32Array(segment.rows).fill(-1));
-    manifest.textSegment.forEach((segment, slot) => {
-      if (segment < 0) return;
-      const rows = slotOfRow[segment];
-      if (rows[manifest.textRow[slot]] >= 0) throw new IndexFormatError('corrupt', 'two texts share one vector row');
-      rows[manifest.textRow[slot]] = slot;
+    const journal = await readJournal(path.join(folder, manifest.journal));
+    const state: ReplayState = { ...manifest, files: new Map(manifest.files.map((file) => [file.relPath, file])) };
+    replay(state, journal.records);
+    const files = [...state.files.values()];
+    validateState(state, state.segments, files);
+    storage.manifestBytes = data.length;
+    storage.journalName = manifest.journal;
+    storage.journalBytes = journal.validBytes;
+
+    this.texts.restore(state.texts);
+    this.texts.takeAssigned();
+    this.vectors.reserve(state.texts.length);
+    const slotOfRow = state.segments.map((segment) => new Int32Array(segment.rows).fill(-1));
+    state.textSegment.forEach((segment, slot) => {
+      if (segment >= 0) slotOfRow[segment][state.textRow[slot]] = slot;
     });
-    for (let i = 0; i < manifest.segments.length; i++) await this.vectors.restoreSegment(folder, manifest.segments[i], slotOfRow[i]);
-    for (const file of manifest.files) {
+    for (let i = 0; i < state.segments.length; i++) await this.vectors.restoreSegment(folder, state.segments[i], slotOfRow[i]);
+    for (const file of files) {
       const units = file.units.slice();
       for (let i = UNIT_FIELDS - 1; i < units.length; i += UNIT_FIELDS) this.texts.acquireSlot(units[i]);
       this.fileEntries.set(file.relPath, { meta: { size: file.size, mtimeMs: file.mtimeMs, contentHash: file.contentHash }, units });
       this.unitCount += units.length / UNIT_FIELDS;
     }
-    this.log(`index: loaded ${manifest.files.length} files, ${this.unitCount} units, ${this.vectors.count} vectors from ${manifestName}`);
-    return new Set(manifest.segments.map((segment) => segment.name));
+    this.log(
+      `index: loaded ${files.length} files, ${this.unitCount} units, ${this.vectors.count} vectors from ${manifestName}` +
+        ` and ${journal.records.length} journal record(s)`,
+    );
+    return new Set([manifest.journal, ...state.segments.map((segment) => segment.name)]);
   }
 
   fileMeta(relPath: string): FileMeta | undefined {
@@ -204,6 +239,7 @@ export class WorkspaceIndex {
     this.fileEntries.set(relPath, { meta: { size: meta.size, mtimeMs: meta.mtimeMs, contentHash: meta.contentHash }, units: packed });
     this.unitCount += units.length;
     this.vectors.reserve(this.texts.slots);
+    this.dirtyFiles.add(relPath);
     this.version++;
   }
 
@@ -213,6 +249,7 @@ export class WorkspaceIndex {
     for (let i = UNIT_FIELDS - 1; i < entry.units.length; i += UNIT_FIELDS) this.texts.release(entry.units[i]);
     this.fileEntries.delete(relPath);
     this.unitCount -= entry.units.length / UNIT_FIELDS;
+    this.dirtyFiles.add(relPath);
     this.version++;
   }
 
@@ -235,16 +272,16 @@ export class WorkspaceIndex {
       throw new Error(`addVectors: ${texts.length} texts need ${texts.length * dim} floats, got ${vectors.length}`);
     }
     const slots: number[] = [];
-    const offsets: number[] = [];
+    const rows: number[] = [];
     const taken = new Set<number>();
-    texts.forEach((text, i) => {
+    texts.forEach((text, row) => {
       const slot = this.texts.idOf(text);
       if (slot === undefined || this.vectors.has(slot) || taken.has(slot)) return;
       taken.add(slot);
       slots.push(slot);
-      offsets.push(i * dim);
+      rows.push(row);
     });
-    this.vectors.put(slots, offsets, vectors);
+    this.vectors.put(slots, rows, vectors);
     if (slots.length > 0) this.version++;
   }
 
@@ -256,26 +293,28 @@ export class WorkspaceIndex {
     const minScore = options.minScore ?? -Infinity;
     const slots = this.texts.slots;
     if (k <= 0 || slots === 0) return [];
-    if (this.searchable.length < slots) {
-      this.searchable = new Uint8Array(this.vectors.matrix.rowCapacity);
+    if (this.slotState.length < slots) {
+      this.slotState = new Uint8Array(this.vectors.matrix.rowCapacity);
       this.upper = new Float64Array(this.vectors.matrix.rowCapacity);
     }
-    for (let slot = 0; slot < slots; slot++) {
-      this.searchable[slot] = this.vectors.has(slot) && this.texts.references(slot) > 0 ? 1 : 0;
-    }
+    const state = this.slotState;
+    for (let slot = 0; slot < slots; slot++) state[slot] = this.vectors.has(slot) && this.texts.references(slot) > 0 ? 1 : 0;
     const upper = this.upper.subarray(0, slots);
-    this.vectors.matrix.upperBounds(query, slots, this.searchable, upper);
+    this.vectors.matrix.upperBounds(query, slots, state, upper);
 
     const exact = new Map<number, number>();
+    // Slots without a searchable vector have a bound of -Infinity; every real bound is finite.
+    const selectFrom = Math.max(minScore, -Number.MAX_VALUE);
     for (let budget = k + EXTRA_CANDIDATES; ; budget *= 4) {
       // One more than the budget: the first candidate left out bounds every score not rescored.
-      const ranked = topKIndices(upper, budget + 1, minScore);
+      const ranked = topKIndices(upper, budget + 1, selectFrom);
       const candidates = ranked.slice(0, budget);
       const unrescoredBound = ranked.length > budget ? ranked[budget].score : -Infinity;
       for (const { index: slot } of candidates) {
-        if (exact.has(slot)) continue;
+        if (state[slot] === RESCORED) continue;
         this.vectors.exactRow(slot, this.exactScratch);
         exact.set(slot, exactDot(query, this.exactScratch));
+        state[slot] = RESCORED;
       }
       const hits = this.unitsOf(exact, minScore, options.exclude);
       const decided = hits.length >= k ? hits[k - 1].score >= unrescoredBound : unrescoredBound === -Infinity;
@@ -283,14 +322,16 @@ export class WorkspaceIndex {
     }
   }
 
-  /** All units whose text slot has an exact score (≥ minScore, not excluded), best first. */
+  /** All units whose text slot was rescored (score ≥ minScore, not excluded), best first. */
   private unitsOf(exact: Map<number, number>, minScore: number, exclude: SearchOptions['exclude']): IndexHit[] {
     const hits: IndexHit[] = [];
+    const state = this.slotState;
     for (const [relPath, entry] of this.fileEntries) {
       const units = entry.units;
       for (let at = 0; at < units.length; at += UNIT_FIELDS) {
-        const score = exact.get(units[at + 4]);
-        if (score === undefined || score < minScore) continue;
+        if (state[units[at + 4]] !== RESCORED) continue;
+        const score = exact.get(units[at + 4])!;
+        if (score < minScore) continue;
         const unit: Unit = {
           text: this.texts.textOf(units[at + 4]),
           line: units[at],
@@ -318,9 +359,10 @@ export class WorkspaceIndex {
 
   /**
    * Drops vectors no unit references, then (for a stored index) makes the current state durable: new and
-   * relocated vectors go into one new segment, then the manifest is replaced atomically. A no-op when nothing
-   * changed. Concurrent calls run one after another. On any write error (ENOSPC included) the previous files
-   * stay loadable and an IndexWriteError naming the file is thrown.
+   * relocated vectors go into one new segment, then the changes are appended to the journal (or the manifest is
+   * replaced atomically when the journal has grown large). A no-op when nothing changed. Concurrent calls run
+   * one after another. On any write error (ENOSPC included) the previous state stays loadable, this index keeps
+   * working in memory, and an IndexWriteError naming the file is thrown.
    */
   save(): Promise<void> {
     const run = this.lastSave.catch(() => undefined).then(() => this.saveNow());
@@ -330,12 +372,16 @@ export class WorkspaceIndex {
 
   private async saveNow(): Promise<void> {
     if (this.version === this.savedVersion) return;
-    for (const slot of this.texts.collectUnreferenced()) this.vectors.drop(slot);
+    const freed = this.texts.collectUnreferenced();
+    for (const slot of freed) this.vectors.drop(slot);
+    this.freedSlots.push(...freed);
     if (!this.storage) {
+      this.takeChanges();
       this.savedVersion = this.version;
       return;
     }
-    const { folder, manifestName, fileSystem } = this.storage;
+    const storage = this.storage;
+    const { folder, manifestName, fileSystem } = storage;
     const plan = this.vectors.planSave();
     let written: WrittenSegment | undefined;
     if (plan.rows > 0) {
@@ -343,52 +389,86 @@ export class WorkspaceIndex {
       const slotsByRow = await writeSegment(fileSystem, folder, ref, this.vectors.matrix, this.vectors.rowsForSave(plan));
       written = { ref, slotsByRow };
     }
-    // Everything from here to the manifest bytes is synchronous, so the manifest is one consistent snapshot.
+    // Everything from here to the bytes to write is synchronous, so they describe one consistent state.
     const snapshotVersion = this.version;
+    const changes = this.takeChanges();
+    const oldJournal = storage.journalName;
+    let rewroteManifest = false;
     try {
-      const chunks = encodeManifest(this.snapshot(plan, written));
-      await writeFileAtomically(fileSystem, path.join(folder, manifestName), async (file) => {
-        let position = 0;
-        for (const chunk of chunks) {
-          await file.write(chunk, position);
-          position += chunk.length;
-        }
-      });
+      const record = encodeRecord(this.journalRecord(changes, plan, written));
+      const journalBytes = Math.max(storage.journalBytes, JOURNAL_HEADER_BYTES) + record.length;
+      if (storage.manifestBytes > 0 && journalBytes <= Math.max(storage.manifestBytes * JOURNAL_SHARE, JOURNAL_MIN_BYTES)) {
+        storage.journalBytes = await appendRecord(fileSystem, path.join(folder, oldJournal), storage.journalBytes, record);
+      } else {
+        const journalName = newJournalName(baseOf(manifestName));
+        const chunks = encodeManifest(this.snapshot(plan, written, journalName));
+        await writeFileAtomically(fileSystem, path.join(folder, manifestName), async (file) => {
+          let position = 0;
+          for (const chunk of chunks) {
+            await file.write(chunk, position);
+            position += chunk.length;
+          }
+        });
+        Object.assign(storage, { manifestBytes: chunks.reduce((sum, chunk) => sum + chunk.length, 0), journalName, journalBytes: 0 });
+        rewroteManifest = true;
+      }
     } catch (error) {
+      this.restoreChanges(changes);
       if (written) await rm(path.join(folder, written.ref.name), { force: true }).catch(() => undefined);
       throw error;
     }
     const retired = await this.vectors.commitSave(plan, folder, written);
-    for (const segment of retired) {
-      await segment.close();
-      await rm(path.join(folder, segment.ref.name), { force: true }).catch(() => undefined);
-    }
+    const obsolete = retired.map((segment) => segment.ref.name);
+    if (rewroteManifest) obsolete.push(oldJournal);
+    for (const segment of retired) await segment.close();
+    for (const name of obsolete) await rm(path.join(folder, name), { force: true }).catch(() => undefined);
     this.savedVersion = snapshotVersion;
   }
 
-  /** The manifest for the current files and units, with texts numbered in order of first use. */
-  private snapshot(plan: SavePlan, written: WrittenSegment | undefined): Manifest {
-    const manifestIndex = new Int32Array(this.texts.slots).fill(-1);
-    const slots: number[] = [];
-    const texts: string[] = [];
+  private takeChanges(): Changes {
+    const changes = { files: [...this.dirtyFiles], assignedSlots: this.texts.takeAssigned(), freedSlots: this.freedSlots };
+    this.dirtyFiles.clear();
+    this.freedSlots = [];
+    return changes;
+  }
+
+  /** After a failed save: the changes it took are still not durable, so the next save must carry them. */
+  private restoreChanges(changes: Changes): void {
+    for (const relPath of changes.files) this.dirtyFiles.add(relPath);
+    this.texts.markAssigned(changes.assignedSlots);
+    this.freedSlots = [...changes.freedSlots, ...this.freedSlots];
+  }
+
+  private journalRecord(changes: Changes, plan: SavePlan, written: WrittenSegment | undefined): JournalRecord {
+    const textSlots = changes.assignedSlots.filter((slot) => this.texts.has(slot));
     const files: ManifestFile[] = [];
-    for (const [relPath, entry] of this.fileEntries) {
-      const units = entry.units.slice();
-      for (let i = UNIT_FIELDS - 1; i < units.length; i += UNIT_FIELDS) {
-        const slot = units[i];
-        if (manifestIndex[slot] < 0) {
-          manifestIndex[slot] = slots.length;
-          slots.push(slot);
-          texts.push(this.texts.textOf(slot));
-        }
-        units[i] = manifestIndex[slot];
-      }
-      files.push({ relPath, ...entry.meta, units });
+    const removed: string[] = [];
+    for (const relPath of changes.files) {
+      const entry = this.fileEntries.get(relPath);
+      if (entry) files.push({ relPath, ...entry.meta, units: entry.units });
+      else removed.push(relPath);
     }
-    const { segments, textSegment, textRow } = this.vectors.locate(slots, plan, written);
+    return {
+      segments: this.vectors.locate([], plan, written).segments,
+      freed: changes.freedSlots,
+      textSlots,
+      texts: textSlots.map((slot) => this.texts.textOf(slot)),
+      vectorSlots: written?.slotsByRow ?? [],
+      vectorRows: Int32Array.from({ length: written?.slotsByRow.length ?? 0 }, (_, row) => row),
+      files,
+      removed,
+    };
+  }
+
+  /** The full state: every file and unit, the texts by slot and where each one's vector is. */
+  private snapshot(plan: SavePlan, written: WrittenSegment | undefined, journal: string): Manifest {
+    const files: ManifestFile[] = [];
+    for (const [relPath, entry] of this.fileEntries) files.push({ relPath, ...entry.meta, units: entry.units });
+    const texts = this.texts.bySlot();
+    const { segments, textSegment, textRow } = this.vectors.locate(Int32Array.from({ length: texts.length }, (_, slot) => slot), plan, written);
     const { model, revision, dtype, maxLength, pooling, dim } = this.identity;
     const identity = { model, revision, dtype, maxLength, pooling, dim };
-    return { root: path.resolve(this.root), identity, files, texts, textSegment, textRow, segments };
+    return { root: path.resolve(this.root), identity, files, texts, textSegment, textRow, segments, journal };
   }
 
   /** Waits for a save in progress and closes the segment files. */

@@ -6,6 +6,7 @@ export { editorCursor, goToLine, openFile, selectLines, selectText, type EditorC
 export { pickQuickInputItem, type QuickInputPick } from './quick-input';
 export { withWorkbench, type Session, type SessionOptions } from './session';
 export { darkTheme, lightTheme, setTheme, themeKind, type ThemeKind } from './theme';
+export { answerWorkspaceTrust } from './trust';
 export { packageVsix, type PackageOptions } from './vsix';
 export { webviewFrame } from './webview';
 export { openWorkbench, type Workbench, type WorkbenchOptions } from './workbench';

@@ -1,0 +1,239 @@
+// The packaged extension in a real VS Code (code-server + headless chromium), used as a new user would: a search
+// from a selection (command palette, context menu, keybinding), the results panel, the side view, an unsaved edit
+// found without a rebuild, hostile workspace text shown as text, and screenshots in a dark and a light theme.
+// Expected rankings and scores come from the CLI on the same folder and model: the same host, run separately.
+// Needs test/e2e/setup-code-server.sh and `npm run package` first (npm run test:e2e does both).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import type { FrameLocator, Page } from 'playwright-core';
+import { ensureTestModel } from '../fixtures/models/generate';
+import { darkTheme, editorCursor, lightTheme, openFile, runCommand, screenshot, selectLines, selectText, setTheme, webviewFrame, withWorkbench } from './harness';
+import { repoRoot } from './harness/paths';
+
+const VSIX = process.env.SIMILAR_SENTENCES_VSIX ?? path.join(repoRoot, 'similar-sentences-linux-x64.vsix');
+const PANEL_TITLE = 'Similar Sentences';
+const SIDE_VIEW_TITLE = 'Search by Meaning';
+/** A search may first build the index (and start the host): allow for a slow CI machine. */
+const SEARCH_TIMEOUT_MS = 90_000;
+
+interface CliHit {
+  file: string;
+  line: number;
+  endLine: number;
+  text: string;
+  score: number;
+}
+
+/** Hostile text in a workspace file: it must be shown as these exact characters, never interpreted. */
+const HOSTILE_LINE =
+  'The gnome hid in the walnut husk <img src=x onerror="document.title=\'pwned\'"> </script><script>alert(1)</script> <a href="javascript:alert(1)">click</a> \u202Etxt.exe';
+
+function makeWorkspace(): string {
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'similar-sentences-ws-'));
+  fs.cpSync(path.join(repoRoot, 'test', 'fixtures', 'sample-workspace'), workspace, { recursive: true });
+  fs.writeFileSync(path.join(workspace, 'docs', 'hostile.txt'), `${HOSTILE_LINE}\n`);
+  return workspace;
+}
+
+/** The ranking the CLI computes for `query` on `folder` (in memory, nothing cached). */
+function cliSearch(folder: string, model: string, query: string): CliHit[] {
+  const output = execFileSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'search', folder, '--query', query, '--model', model, '--top-k', '50', '--no-cache', '--json'], {
+    encoding: 'utf8',
+  });
+  return (JSON.parse(output) as { results: CliHit[] }).results;
+}
+
+/** The CLI's best hit outside the query's own lines (the extension leaves those out). */
+function expectedTop(hits: CliHit[], origin?: { file: string; line: number; endLine: number }): CliHit {
+  const top = hits.find((hit) => !origin || hit.file !== origin.file || hit.endLine < origin.line || hit.line > origin.endLine);
+  assert.ok(top, 'the CLI found something');
+  return top;
+}
+
+interface ShownResult {
+  location: string;
+  score: number;
+  shownScore: string;
+  unit: string;
+}
+
+async function firstResult(frame: FrameLocator): Promise<ShownResult> {
+  const first = frame.locator('.result').first();
+  await first.waitFor({ timeout: SEARCH_TIMEOUT_MS });
+  return {
+    location: (await first.locator('.location').textContent()) ?? '',
+    score: Number(await first.getAttribute('data-score')),
+    shownScore: (await first.locator('.score').textContent()) ?? '',
+    unit: (await first.locator('mark.unit').allTextContents()).join(' '),
+  };
+}
+
+/** Waits until the view shows results for `query` (not the previous search's). */
+async function waitForResultsOf(frame: FrameLocator, query: string): Promise<void> {
+  await frame.locator('.query-text', { hasText: query.slice(0, 40) }).waitFor({ timeout: SEARCH_TIMEOUT_MS });
+  await frame.locator('.query-summary').waitFor({ timeout: SEARCH_TIMEOUT_MS });
+}
+
+function assertTop(shown: ShownResult, expected: CliHit): void {
+  assert.equal(shown.location, `${expected.file}:${expected.line}`);
+  assert.equal(shown.unit, expected.text);
+  assert.ok(Math.abs(shown.score - expected.score) < 1e-4, `score ${shown.score} vs the CLI's ${expected.score}`);
+  assert.equal(shown.shownScore, expected.score.toFixed(3));
+}
+
+async function openSideView(page: Page): Promise<FrameLocator> {
+  // Clicking the activity bar icon of the container already shown would hide the side bar.
+  const shown = page.locator('.activitybar .action-item.checked a[aria-label^="Similar Sentences"]');
+  if (!(await shown.count())) await page.locator('.activitybar .action-item a[aria-label^="Similar Sentences"]').click();
+  return webviewFrame(page, SIDE_VIEW_TITLE, SEARCH_TIMEOUT_MS);
+}
+
+async function searchInSideView(side: FrameLocator, query: string): Promise<void> {
+  const input = side.locator('#query input');
+  await input.fill(query);
+  await input.press('Enter');
+  await waitForResultsOf(side, query);
+}
+
+test('the extension in VS Code: selection, context menu, keybinding, panel, side view, edits', { timeout: 600_000 }, async (t) => {
+  assert.ok(fs.existsSync(VSIX), `no VSIX at ${VSIX}: run npm run package first`);
+  const model = await ensureTestModel('semantic');
+  const workspace = makeWorkspace();
+  t.after(() => fs.rmSync(workspace, { recursive: true, force: true }));
+
+  await withWorkbench(
+    {
+      name: 'extension',
+      workspace,
+      vsix: VSIX,
+      theme: darkTheme,
+      userSettings: {
+        'similarSentences.model': model,
+        // Selections are made by keyboard, line by line: no soft wrapping.
+        'editor.wordWrap': 'off',
+        '[markdown]': { 'editor.wordWrap': 'off' },
+      },
+    },
+    async ({ page }) => {
+      await t.test('Find Similar to Selection from the command palette ranks the paraphrase first', async () => {
+        await openFile(page, 'README.md');
+        await selectLines(page, 8);
+        const query = 'The person box was packed with jelly many dozens of months later.';
+        await runCommand(page, 'Similar Sentences: Find Similar to Selection');
+        const panel = await webviewFrame(page, PANEL_TITLE, SEARCH_TIMEOUT_MS);
+        await waitForResultsOf(panel, query);
+        const expected = expectedTop(cliSearch(workspace, model, query), { file: 'README.md', line: 8, endLine: 8 });
+        assert.equal(expected.text, 'Three years later, the coffin was still full of Jello.');
+        assertTop(await firstResult(panel), expected);
+        assert.equal(await panel.locator('.query-origin').textContent(), 'from README.md:8 (left out of the results)');
+        const locations = await panel.locator('.result .location').allTextContents();
+        assert.ok(!locations.includes('README.md:8'), 'the query itself is left out');
+        await screenshot(page, 'panel-dark');
+
+        // The focus moved to the results: Enter opens the top one, selecting the unit.
+        await page.keyboard.press('Enter');
+        await page.waitForFunction(() => document.querySelector('.editor-group-container.active .tab.active .label-name')?.textContent === 'README.md');
+        const cursor = await editorCursor(page);
+        assert.equal(cursor.file, 'README.md');
+        assert.equal(cursor.line, 3);
+        assert.equal(cursor.selected, expected.text.length);
+      });
+
+      await t.test('Find Similar to Selection from the editor context menu', async () => {
+        await openFile(page, 'src/connection.ts');
+        const selected = 'connection to ${host} failed after a timeout';
+        await selectText(page, selected);
+        // Right-click inside the selection (on the text, as a user does), which keeps the selection.
+        const box = await page.locator('.editor-group-container.active .monaco-editor .selected-text').first().boundingBox();
+        assert.ok(box, 'the selection is drawn');
+        await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2, { button: 'right' });
+        await page.locator('.monaco-menu .action-item', { hasText: 'Find Similar to Selection' }).click();
+        const panel = await webviewFrame(page, PANEL_TITLE, SEARCH_TIMEOUT_MS);
+        await waitForResultsOf(panel, selected);
+        const line = 6;
+        assertTop(await firstResult(panel), expectedTop(cliSearch(workspace, model, selected), { file: 'src/connection.ts', line, endLine: line }));
+      });
+
+      await t.test('the keybinding searches the current line when nothing is selected', async () => {
+        await openFile(page, 'docs/troubleshooting.txt');
+        await selectLines(page, 3);
+        await page.keyboard.press('End'); // collapse the selection: the line is the query
+        await page.keyboard.press('Control+Alt+F');
+        const panel = await webviewFrame(page, PANEL_TITLE, SEARCH_TIMEOUT_MS);
+        const query = fs.readFileSync(path.join(workspace, 'docs', 'troubleshooting.txt'), 'utf8').split('\n')[2];
+        await waitForResultsOf(panel, query);
+        assertTop(await firstResult(panel), expectedTop(cliSearch(workspace, model, query), { file: 'docs/troubleshooting.txt', line: 3, endLine: 3 }));
+      });
+
+      await t.test('a free-text query from the side view', async () => {
+        const side = await openSideView(page);
+        const query = 'the socket connection expired';
+        await searchInSideView(side, query);
+        assertTop(await firstResult(side), expectedTop(cliSearch(workspace, model, query)));
+        assert.match((await side.locator('.index-units').textContent()) ?? '', /units in \d+ files/);
+        await screenshot(page, 'sideview-dark');
+      });
+
+      await t.test('hostile workspace text is rendered as text', async () => {
+        const side = await openSideView(page);
+        await searchInSideView(side, 'gnome hid in the walnut husk');
+        const hostile = side.locator('.result', { hasText: 'gnome hid' }).first();
+        await hostile.waitFor();
+        const shown = await hostile.locator('.snippet').textContent();
+        assert.ok(shown?.includes('<img src=x onerror="document.title=\'pwned\'">'), shown ?? '');
+        assert.ok(shown?.includes('</script><script>alert(1)</script>'));
+        assert.ok(shown?.includes('\u202Etxt.exe'));
+        assert.equal(await side.locator('.results img, .results script, .results a, .results [onerror]').count(), 0);
+        assert.equal(await side.locator('script').count(), 1, 'only the extension\'s own script');
+        assert.notEqual(await page.title(), 'pwned');
+      });
+
+      await t.test('an unsaved edit is found without a rebuild', async () => {
+        await openFile(page, 'docs/troubleshooting.txt');
+        await page.keyboard.press('Control+End');
+        const added = 'A goblin discovered a crate of pudding.';
+        await page.keyboard.type(`\n${added}`);
+        const edited = fs.mkdtempSync(path.join(os.tmpdir(), 'similar-sentences-edited-'));
+        t.after(() => fs.rmSync(edited, { recursive: true, force: true }));
+        fs.cpSync(workspace, edited, { recursive: true });
+        const original = fs.readFileSync(path.join(workspace, 'docs', 'troubleshooting.txt'), 'utf8');
+        // What the editor holds now: the file, a line break, the sentence.
+        fs.writeFileSync(path.join(edited, 'docs', 'troubleshooting.txt'), `${original}\n${added}`);
+        const query = 'An elf found a box of jelly.';
+        const expected = expectedTop(cliSearch(edited, model, query));
+        assert.equal(expected.text, added, 'the CLI on the edited copy ranks the new sentence first');
+
+        const side = await openSideView(page);
+        // The edit reaches the index after the typing pause; search until it shows (no rebuild is run).
+        const deadline = Date.now() + 30_000;
+        for (;;) {
+          await searchInSideView(side, query);
+          const shown = await firstResult(side);
+          if (shown.unit === added || Date.now() > deadline) {
+            assert.equal(shown.location, `docs/troubleshooting.txt:${expected.line}`);
+            assert.ok(Math.abs(shown.score - expected.score) < 1e-4, `score ${shown.score} vs the CLI's ${expected.score}`);
+            break;
+          }
+          await page.waitForTimeout(500);
+        }
+      });
+
+      await t.test('screenshots in a light theme', async () => {
+        await setTheme(page, lightTheme);
+        const side = await openSideView(page);
+        await searchInSideView(side, 'the socket connection expired');
+        await screenshot(page, 'sideview-light');
+        await openFile(page, 'README.md');
+        await selectLines(page, 8);
+        await runCommand(page, 'Similar Sentences: Find Similar to Selection');
+        const panel = await webviewFrame(page, PANEL_TITLE, SEARCH_TIMEOUT_MS);
+        await waitForResultsOf(panel, 'The person box was packed');
+        await screenshot(page, 'panel-light');
+      });
+    },
+  );
+});
