@@ -19,11 +19,17 @@ interface LastSearch {
   query: QueryView;
 }
 
-const SAVED_PANEL_KEY = 'similarSentences.panelResults';
+/** The latest results of each view, kept per workspace so both come back after a window reload. */
+const SAVED_RESULTS_KEY: Record<Target, string> = {
+  panel: 'similarSentences.results.panel',
+  sidebar: 'similarSentences.results.sidebar',
+};
 
 export class Controller {
   private readonly last = new Map<Target, LastSearch>();
   private readonly generation = new Map<Target, number>();
+  /** Views that were sent results in this session (the others may show restored ones). */
+  private readonly hasResults = new Set<Target>();
   private editorColumn: vscode.ViewColumn | undefined;
   panel!: ResultsPanel;
   sideView!: ResultsViewProvider;
@@ -55,9 +61,12 @@ export class Controller {
       const view = await this.presenter.present(query, result, { contextLines, maxFileSize });
       if (this.generation.get(target) !== generation) return;
       this.post(target, { type: 'results', view }, false);
-      if (target === 'panel') {
-        this.sideView.post({ type: 'results', view });
-        await this.workspaceState.update(SAVED_PANEL_KEY, this.presenter.save(view));
+      // The side view always shows the latest results, wherever the search was started.
+      if (target === 'panel') this.sideView.post({ type: 'results', view });
+      const saved = this.presenter.save(view);
+      for (const shown of target === 'panel' ? (['panel', 'sidebar'] as const) : (['sidebar'] as const)) {
+        this.hasResults.add(shown);
+        await this.workspaceState.update(SAVED_RESULTS_KEY[shown], saved);
       }
     } catch (error) {
       if (this.generation.get(target) !== generation) return;
@@ -78,26 +87,33 @@ export class Controller {
     if (last) await this.search(last.request, last.query, target);
   }
 
-  /** A panel restored after a window reload shows the results it had, re-read from disk, without starting the model. */
-  async restorePanel(): Promise<void> {
-    const saved = this.workspaceState.get<SavedResults>(SAVED_PANEL_KEY);
-    if (!saved || !Array.isArray(saved.locations)) return;
+  /**
+   * Shows a view's results from the previous session (a panel restored after a reload, the side view opened), re-read
+   * from disk with fresh ids, without starting the model. Nothing happens once the view got results in this session.
+   */
+  async restore(target: Target): Promise<void> {
+    const saved = this.workspaceState.get<SavedResults>(SAVED_RESULTS_KEY[target]);
+    if (this.hasResults.has(target) || !saved || !Array.isArray(saved.locations) || typeof saved.query?.text !== 'string') return;
     const { contextLines, maxFileSize } = this.settings();
     try {
       const view = await this.presenter.restore(saved, { contextLines, maxFileSize });
-      this.last.set('panel', { request: { query: saved.query.text }, query: saved.query });
-      this.panel.update({ type: 'results', view });
+      if (this.hasResults.has(target)) return; // a search finished meanwhile
+      this.hasResults.add(target);
+      this.last.set(target, { request: { query: saved.query.text }, query: saved.query });
+      if (target === 'panel') this.panel.update({ type: 'results', view });
+      else this.sideView.post({ type: 'results', view });
     } catch (error) {
-      this.log.warn(`could not restore the results panel: ${describeError(error).message}`);
+      this.log.warn(`could not restore the ${target} results: ${describeError(error).message}`);
     }
   }
 
   onMessage(source: Target, message: WebviewMessage): void {
     switch (message.type) {
       case 'ready':
+        if (source === 'sidebar') void this.restore('sidebar');
         return;
       case 'open':
-        void this.presenter.open(message.id, message.toSide, this.editorColumn).catch((error) => this.report(error));
+        void this.presenter.open(message.id, message.toSide, this.editorColumn, this.panel.viewColumn).catch((error) => this.report(error));
         return;
       case 'copy':
         void this.presenter.copy(message.id).catch((error) => this.report(error));

@@ -35,10 +35,8 @@ export function describeError(error: unknown): UserFacingError {
       case 'cancelled':
         return result('The model download was cancelled.', [], true);
       case 'offline':
-        return result(
-          `The model could not be downloaded: there is no connection to the model hub (${error.message}). Select a model folder on this machine, or retry once online.`,
-          ['selectLocalModel', 'retry'],
-        );
+        // The downloader's message names the URL and the cause and suggests the fixes the two actions offer.
+        return result(`The model could not be downloaded. ${error.message}`, ['selectLocalModel', 'retry']);
       case 'not-found':
         return result(`The model could not be downloaded: ${error.message}. Check the model id.`, ['selectModel', 'selectLocalModel']);
       default:

@@ -20,7 +20,7 @@ export function registerIndexUpdates(service: SimilarityService, log: vscode.Log
 
   /** Where a file URI sits in the workspace, when it is a file the index could hold. */
   const locate = (uri: vscode.Uri): { root: string; relPath: string } | undefined => {
-    if (uri.scheme !== 'file' || !service.isIndexed) return undefined;
+    if (uri.scheme !== 'file' || !service.isStarted) return undefined;
     const root = rootOf(service.roots(), uri.fsPath);
     if (!root) return undefined;
     const relPath = toRelPath(root, uri.fsPath);

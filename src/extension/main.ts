@@ -25,7 +25,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const presenter = new ResultsPresenter(log, () => service!.roots());
   const recent = new RecentQueries(context.globalState);
   const controller = new Controller(context.workspaceState, log, service, presenter, recent, settings);
-  const panel = new ResultsPanel(context.extensionUri, log, (message) => controller.onMessage('panel', message), () => void controller.restorePanel());
+  const panel = new ResultsPanel(context.extensionUri, log, (message) => controller.onMessage('panel', message), () => void controller.restore('panel'));
   const sideView = new ResultsViewProvider(context.extensionUri, log, (message) => controller.onMessage('sidebar', message));
   controller.panel = panel;
   controller.sideView = sideView;

@@ -41,7 +41,11 @@ export class ResultsPresenter {
     };
   }
 
-  async open(id: string, toSide: boolean, preferredColumn: vscode.ViewColumn | undefined): Promise<void> {
+  /**
+   * Opens the result in the column the user last edited in, unless that is the results panel's own column
+   * (then the first other one), so the panel stays in view; to the side opens a new column beside the panel.
+   */
+  async open(id: string, toSide: boolean, preferredColumn: vscode.ViewColumn | undefined, panelColumn: vscode.ViewColumn | undefined): Promise<void> {
     const location = this.registry.get(id);
     if (!location) {
       this.log.warn('a webview asked to open a result id that was never issued (or has expired)');
@@ -55,7 +59,7 @@ export class ResultsPresenter {
     const selection = new vscode.Range(location.line - 1, location.column, location.endLine - 1, location.endColumn);
     const editor = await vscode.window.showTextDocument(vscode.Uri.file(absPath), {
       selection,
-      viewColumn: toSide ? vscode.ViewColumn.Beside : (preferredColumn ?? vscode.ViewColumn.One),
+      viewColumn: toSide ? vscode.ViewColumn.Beside : editorColumn(preferredColumn, panelColumn),
       preserveFocus: false,
       preview: !toSide,
     });
@@ -126,6 +130,11 @@ export interface SavedResults {
   elapsedMs: number;
   queryTruncated: boolean;
   locations: ResultLocation[];
+}
+
+function editorColumn(preferred: vscode.ViewColumn | undefined, panel: vscode.ViewColumn | undefined): vscode.ViewColumn {
+  if (preferred !== undefined && preferred !== panel) return preferred;
+  return panel === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One;
 }
 
 function locationOf(hit: SearchHit): ResultLocation {

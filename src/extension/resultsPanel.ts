@@ -28,8 +28,9 @@ export class ResultsPanel implements vscode.Disposable {
     );
   }
 
-  get isOpen(): boolean {
-    return !!this.panel;
+  /** The editor column the panel is in, while it is open. */
+  get viewColumn(): vscode.ViewColumn | undefined {
+    return this.panel?.viewColumn;
   }
 
   /** Shows the message, opening the panel or revealing it when hidden; `preserveFocus: false` moves the focus to it. */

@@ -6,9 +6,11 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { HostClient, type ClientState } from '../client';
 import { compileGlobs, type PathMatcher } from '../core/globs';
+import { clearIndexes } from '../core/index/storage';
 import { DEFAULT_EXCLUDES } from '../core/walk';
 import { ClearIndex, ErrorCodes, IndexFolders, Search, Status, UpdateFiles, type FileChange, type FolderSpec, type ModelSpec, type ProgressParams, type SearchResult, type UnitLocation } from '../protocol';
 import type { IndexStateView } from '../webview/protocol';
+import { withDelayedProgress } from './delayedProgress';
 import { CancelledByUser, describeError } from './errors';
 import { folderSpec, resolveUnitModes, type LanguageContribution } from './folderSpecs';
 import { ModelSetup } from './modelSetup';
@@ -20,6 +22,9 @@ export interface SearchRequest {
   /** The query's own place in the workspace, left out of the results. */
   origin?: UnitLocation & { endLine: number };
 }
+
+/** Indexing that finishes sooner (an index already current) shows no notification, only the status bar. */
+const PROGRESS_DELAY_MS = 500;
 
 /** Why the index must be walked again before the next search. */
 type StaleReason = 'settings' | 'folders' | 'files' | 'host';
@@ -51,8 +56,9 @@ export class SimilarityService implements vscode.Disposable {
     return this.state;
   }
 
-  get isIndexed(): boolean {
-    return this.indexed;
+  /** The index exists or is being built: file changes matter from now on. */
+  get isStarted(): boolean {
+    return this.indexed || !!this.indexing;
   }
 
   /** New settings: a different model or thread count restarts the host; different file rules re-walk. */
@@ -110,23 +116,15 @@ export class SimilarityService implements vscode.Disposable {
     return this.indexing;
   }
 
+  /** Deletes this workspace's index and builds it again from scratch. */
   async rebuild(): Promise<void> {
-    await this.indexing?.catch(() => undefined);
-    if (this.client && this.hostKey) await this.client.request(ClearIndex, { roots: this.roots() }).catch((error) => this.log.warn(`clearing before rebuild: ${describeError(error).message}`));
-    this.markStale('settings');
+    await this.deleteIndex();
     await this.ensureIndexed();
   }
 
+  /** Deletes this workspace's index; the next search builds it again. */
   async clear(): Promise<void> {
-    await this.indexing?.catch(() => undefined);
-    this.markStale('settings');
-    if (this.client && this.hostKey && this.client.currentState !== 'failed') {
-      await this.client.request(ClearIndex, {});
-    } else {
-      // No host running: nothing is loaded, and the files on disk are removed by the next host's ClearIndex.
-      await this.startHost();
-      await this.requireClient().request(ClearIndex, {});
-    }
+    await this.deleteIndex();
     this.setState({ phase: 'idle', model: describeModel(this.settings.model), detail: 'Index cleared: the next search builds it again.' });
   }
 
@@ -137,8 +135,10 @@ export class SimilarityService implements vscode.Disposable {
     await this.ensureIndexed();
   }
 
-  /** Changed files (from the editor or the file system); ignored until the index exists. */
+  /** Changed files (from the editor or the file system); ignored until the index exists (it reads them then). */
   async updateFiles(changes: FileChange[]): Promise<void> {
+    // A change made while indexing may come after the walk read that file: apply it once the index is built.
+    await this.indexing?.catch(() => undefined);
     if (!this.indexed || !this.client || this.client.currentState !== 'running') return;
     const included = changes.filter((change) => this.isIndexable(change.root, change.relPath));
     if (!included.length) return;
@@ -218,7 +218,7 @@ export class SimilarityService implements vscode.Disposable {
       onProgress: (params) => this.progressListeners.get(params.token)?.(params),
       onStateChange: (clientState, detail) => this.onClientState(clientState, detail),
     });
-    const info = await this.client.start({ model: spec, threads: settings.threads, indexDir: path.join(this.storage.fsPath, 'index') });
+    const info = await this.client.start({ model: spec, threads: settings.threads, indexDir: this.indexDir() });
     this.log.info(`model host ready: ${info.id} (${info.dtype}), ${info.dim} dimensions, ${info.maxLength} tokens, ${info.pooling} pooling`);
     this.hostKey = key;
     this.markStale('host');
@@ -235,35 +235,26 @@ export class SimilarityService implements vscode.Disposable {
     }
     this.setState({ phase: 'indexing', model, detail: 'Looking for files…' });
     const progressToken = randomUUID();
-    await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'Similar Sentences: indexing', cancellable: true },
-      async (progress, token) => {
-        let reported = 0;
-        this.progressListeners.set(progressToken, ({ phase, done, total }) => {
-          const fraction = total ? Math.min(1, done / total) : undefined;
-          const detail = describeProgress(phase, done, total);
-          if (fraction !== undefined && phase === 'embedding') {
-            progress.report({ increment: Math.max(0, fraction - reported) * 100, message: detail });
-            reported = fraction;
-          } else {
-            progress.report({ message: detail });
-          }
-          this.setState({ phase: 'indexing', model, fraction: phase === 'embedding' ? fraction : undefined, detail });
-        });
-        try {
-          const summary = await client.request(IndexFolders, { folders, progressToken }, token);
-          this.log.info(
-            `indexed ${summary.files} files, ${summary.units} units in ${summary.elapsedMs} ms (${summary.embedded} embedded, ${summary.reused} reused, ${summary.truncated} truncated, ${summary.skippedCount} skipped)`,
-          );
-          for (const skipped of summary.skipped) this.log.debug(`skipped ${skipped.relPath} (${skipped.reason}${skipped.detail ? `: ${skipped.detail}` : ''})`);
-        } catch (error) {
-          if (token.isCancellationRequested) throw new CancelledByUser('Indexing');
-          throw error;
-        } finally {
-          this.progressListeners.delete(progressToken);
-        }
-      },
-    );
+    await withDelayedProgress('Similar Sentences: indexing', PROGRESS_DELAY_MS, async (report, token) => {
+      this.progressListeners.set(progressToken, ({ phase, done, total }) => {
+        const fraction = phase === 'embedding' && total ? Math.min(1, done / total) : undefined;
+        const detail = describeProgress(phase, done, total);
+        report({ message: detail, fraction });
+        this.setState({ phase: 'indexing', model, fraction, detail });
+      });
+      try {
+        const summary = await client.request(IndexFolders, { folders, progressToken }, token);
+        this.log.info(
+          `indexed ${summary.files} files, ${summary.units} units in ${summary.elapsedMs} ms (${summary.embedded} embedded, ${summary.reused} reused, ${summary.truncated} truncated, ${summary.skippedCount} skipped)`,
+        );
+        for (const skipped of summary.skipped) this.log.debug(`skipped ${skipped.relPath} (${skipped.reason}${skipped.detail ? `: ${skipped.detail}` : ''})`);
+      } catch (error) {
+        if (token.isCancellationRequested) throw new CancelledByUser('Indexing');
+        throw error;
+      } finally {
+        this.progressListeners.delete(progressToken);
+      }
+    });
     await this.sendUnsavedDocuments();
     this.indexed = true;
     await this.refreshCounts();
@@ -313,6 +304,23 @@ export class SimilarityService implements vscode.Disposable {
         error: { message: `The model host kept crashing (${detail ?? 'unknown reason'}) and was stopped.`, actions: ['restartHost', 'showLog'] },
       });
     }
+  }
+
+  /** Other workspaces' indexes in the same storage stay. */
+  private async deleteIndex(): Promise<void> {
+    await this.indexing?.catch(() => undefined);
+    this.markStale('settings');
+    const roots = this.roots();
+    if (this.client && this.hostKey && this.client.currentState === 'running') {
+      await this.client.request(ClearIndex, { roots });
+    } else {
+      // No host has the index open: delete its files here rather than load a model just for that.
+      for (const root of roots) await clearIndexes(this.indexDir(), root);
+    }
+  }
+
+  private indexDir(): string {
+    return path.join(this.storage.fsPath, 'index');
   }
 
   private requireClient(): HostClient {

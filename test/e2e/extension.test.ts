@@ -11,7 +11,9 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import type { FrameLocator, Page } from 'playwright-core';
 import { ensureTestModel } from '../fixtures/models/generate';
+import { generateSyntheticWorkspace } from '../fixtures/syntheticWorkspace';
 import { darkTheme, editorCursor, lightTheme, openFile, runCommand, screenshot, selectLines, selectText, setTheme, webviewFrame, withWorkbench } from './harness';
+import { freePort } from './harness/free-port';
 import { repoRoot } from './harness/paths';
 
 const VSIX = process.env.SIMILAR_SENTENCES_VSIX ?? path.join(repoRoot, 'similar-sentences-linux-x64.vsix');
@@ -119,7 +121,18 @@ test('the extension in VS Code: selection, context menu, keybinding, panel, side
       },
     },
     async ({ page }) => {
-      await t.test('Find Similar to Selection from the command palette ranks the paraphrase first', async () => {
+      /** A subtest that keeps a screenshot when it fails (withWorkbench only sees failures it throws itself). */
+      const step = (name: string, body: () => Promise<void>) =>
+        t.test(name, async () => {
+          try {
+            await body();
+          } catch (error) {
+            console.error(`"${name}" failed; screenshot: ${await screenshot(page, `failed-${name}`)}`);
+            throw error;
+          }
+        });
+
+      await step('Find Similar to Selection from the command palette ranks the paraphrase first', async () => {
         await openFile(page, 'README.md');
         await selectLines(page, 8);
         const query = 'The person box was packed with jelly many dozens of months later.';
@@ -143,7 +156,7 @@ test('the extension in VS Code: selection, context menu, keybinding, panel, side
         assert.equal(cursor.selected, expected.text.length);
       });
 
-      await t.test('Find Similar to Selection from the editor context menu', async () => {
+      await step('Find Similar to Selection from the editor context menu', async () => {
         await openFile(page, 'src/connection.ts');
         const selected = 'connection to ${host} failed after a timeout';
         await selectText(page, selected);
@@ -158,7 +171,7 @@ test('the extension in VS Code: selection, context menu, keybinding, panel, side
         assertTop(await firstResult(panel), expectedTop(cliSearch(workspace, model, selected), { file: 'src/connection.ts', line, endLine: line }));
       });
 
-      await t.test('the keybinding searches the current line when nothing is selected', async () => {
+      await step('the keybinding searches the current line when nothing is selected', async () => {
         await openFile(page, 'docs/troubleshooting.txt');
         await selectLines(page, 3);
         await page.keyboard.press('End'); // collapse the selection: the line is the query
@@ -169,7 +182,7 @@ test('the extension in VS Code: selection, context menu, keybinding, panel, side
         assertTop(await firstResult(panel), expectedTop(cliSearch(workspace, model, query), { file: 'docs/troubleshooting.txt', line: 3, endLine: 3 }));
       });
 
-      await t.test('a free-text query from the side view', async () => {
+      await step('a free-text query from the side view', async () => {
         const side = await openSideView(page);
         const query = 'the socket connection expired';
         await searchInSideView(side, query);
@@ -178,7 +191,7 @@ test('the extension in VS Code: selection, context menu, keybinding, panel, side
         await screenshot(page, 'sideview-dark');
       });
 
-      await t.test('hostile workspace text is rendered as text', async () => {
+      await step('hostile workspace text is rendered as text', async () => {
         const side = await openSideView(page);
         await searchInSideView(side, 'gnome hid in the walnut husk');
         const hostile = side.locator('.result', { hasText: 'gnome hid' }).first();
@@ -187,12 +200,16 @@ test('the extension in VS Code: selection, context menu, keybinding, panel, side
         assert.ok(shown?.includes('<img src=x onerror="document.title=\'pwned\'">'), shown ?? '');
         assert.ok(shown?.includes('</script><script>alert(1)</script>'));
         assert.ok(shown?.includes('\u202Etxt.exe'));
-        assert.equal(await side.locator('.results img, .results script, .results a, .results [onerror]').count(), 0);
-        assert.equal(await side.locator('script').count(), 1, 'only the extension\'s own script');
+        // Inside what shows workspace text (the toolbar's web components have <link href> of their own).
+        const injected = ['img', 'script', 'a', 'iframe', '[onerror]', '[href]', '[src]'].flatMap((tag) => [`.results ${tag}`, `.query-section ${tag}`]);
+        assert.equal(await side.locator(injected.join(', ')).count(), 0);
+        for (const script of await side.locator('script').all()) {
+          assert.ok(!((await script.textContent()) ?? '').includes('alert(1)'), 'no script from the workspace text');
+        }
         assert.notEqual(await page.title(), 'pwned');
       });
 
-      await t.test('an unsaved edit is found without a rebuild', async () => {
+      await step('an unsaved edit is found without a rebuild', async () => {
         await openFile(page, 'docs/troubleshooting.txt');
         await page.keyboard.press('Control+End');
         const added = 'A goblin discovered a crate of pudding.';
@@ -222,7 +239,18 @@ test('the extension in VS Code: selection, context menu, keybinding, panel, side
         }
       });
 
-      await t.test('screenshots in a light theme', async () => {
+      await step('Clear Index empties the index, Rebuild Index builds it again', async () => {
+        const status = page.locator('.statusbar-item', { hasText: 'Similar' });
+        const units = ((await status.textContent()) ?? '').match(/Similar: (\d+) units/)?.[1];
+        assert.ok(units, `the status bar shows the unit count: ${await status.textContent()}`);
+        await runCommand(page, 'Similar Sentences: Clear Index');
+        await page.locator('.notification-toast', { hasText: 'the index was cleared' }).waitFor();
+        await page.waitForFunction(() => Array.from(document.querySelectorAll('.statusbar-item')).some((item) => /^\s*Similar\s*$/.test(item.textContent ?? '')));
+        await runCommand(page, 'Similar Sentences: Rebuild Index');
+        await status.filter({ hasText: `Similar: ${units} units` }).waitFor({ timeout: SEARCH_TIMEOUT_MS });
+      });
+
+      await step('screenshots in a light theme', async () => {
         await setTheme(page, lightTheme);
         const side = await openSideView(page);
         await searchInSideView(side, 'the socket connection expired');
@@ -234,6 +262,96 @@ test('the extension in VS Code: selection, context menu, keybinding, panel, side
         await waitForResultsOf(panel, 'The person box was packed');
         await screenshot(page, 'panel-light');
       });
+
+      await step('the results panel comes back after a window reload, and its results still open', async () => {
+        await page.reload();
+        await page.locator('.monaco-workbench').waitFor();
+        // VS Code restores a webview panel when its tab is shown.
+        await page.locator('.tab', { hasText: PANEL_TITLE }).click();
+        const panel = await webviewFrame(page, PANEL_TITLE, SEARCH_TIMEOUT_MS);
+        await waitForResultsOf(panel, 'The person box was packed');
+        const first = panel.locator('.result').first();
+        assert.equal(await first.locator('.location').textContent(), 'README.md:3');
+        await first.click();
+        await page.waitForFunction(() => document.querySelector('.editor-group-container.active .tab.active .label-name')?.textContent === 'README.md');
+        assert.equal((await editorCursor(page)).line, 3);
+      });
+    },
+  );
+});
+
+test('offline, a Hub model gives one clear error with Select Local Model Folder… and Retry', { timeout: 300_000 }, async (t) => {
+  assert.ok(fs.existsSync(VSIX), `no VSIX at ${VSIX}: run npm run package first`);
+  const workspace = makeWorkspace();
+  t.after(() => fs.rmSync(workspace, { recursive: true, force: true }));
+  // Nothing listens on this port: every download request is refused, as on a machine without a network.
+  const endpoint = `http://127.0.0.1:${await freePort()}`;
+
+  await withWorkbench(
+    {
+      name: 'offline',
+      workspace,
+      vsix: VSIX,
+      theme: darkTheme,
+      userSettings: { 'similarSentences.model': 'Xenova/all-MiniLM-L6-v2', 'similarSentences.downloadEndpoint': endpoint },
+    },
+    async ({ page }) => {
+      await openFile(page, 'README.md');
+      await runCommand(page, 'Similar Sentences: Search Workspace by Meaning…');
+      await page.locator('.quick-input-box input').fill('jelly in a box');
+      await page.keyboard.press('Enter');
+
+      const toast = page.locator('.notification-toast', { hasText: 'could not be downloaded' });
+      await toast.waitFor({ timeout: SEARCH_TIMEOUT_MS });
+      assert.match((await toast.locator('.notification-list-item-message').textContent()) ?? '', /Could not connect to http:\/\/127\.0\.0\.1/);
+      assert.deepEqual(await toast.locator('.monaco-button').allTextContents(), ['Select Local Model Folder…', 'Retry']);
+
+      const panel = await webviewFrame(page, PANEL_TITLE, SEARCH_TIMEOUT_MS);
+      const notice = panel.locator('.notice-error');
+      await notice.waitFor();
+      assert.match((await notice.textContent()) ?? '', /could not be downloaded/);
+      assert.deepEqual(await notice.locator('vscode-button').allTextContents(), ['Select Local Model Folder…', 'Retry']);
+      assert.equal(await page.locator('.statusbar-item', { hasText: 'Similar: error' }).count(), 1);
+      await screenshot(page, 'offline-error');
+
+      // Retry asks again (still offline): the same single error, not a pile of them.
+      await toast.locator('.monaco-button', { hasText: 'Retry' }).click();
+      await page.locator('.notification-toast', { hasText: 'could not be downloaded' }).first().waitFor({ timeout: SEARCH_TIMEOUT_MS });
+      assert.equal(await page.locator('.notification-toast', { hasText: 'could not be downloaded' }).count(), 1);
+      assert.equal(await page.locator('.notification-toast', { hasText: 'Similar Sentences' }).count(), 1);
+    },
+  );
+});
+
+test('indexing a large workspace shows progress and can be cancelled', { timeout: 300_000 }, async (t) => {
+  assert.ok(fs.existsSync(VSIX), `no VSIX at ${VSIX}: run npm run package first`);
+  // A full-size model on thousands of lines: indexing takes long enough to watch and to cancel.
+  const model = await ensureTestModel('minilm');
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'similar-sentences-large-'));
+  t.after(() => fs.rmSync(workspace, { recursive: true, force: true }));
+  generateSyntheticWorkspace(workspace, { lines: 30_000 });
+  fs.writeFileSync(path.join(workspace, 'query.txt'), 'Find the configuration file and load its settings.\n');
+
+  await withWorkbench(
+    { name: 'cancel', workspace, vsix: VSIX, theme: darkTheme, userSettings: { 'similarSentences.model': model } },
+    async ({ page }) => {
+      await openFile(page, 'query.txt');
+      await runCommand(page, 'Similar Sentences: Find Similar to Selection');
+      const toast = page.locator('.notification-toast', { hasText: 'Similar Sentences: indexing' });
+      await toast.waitFor({ timeout: SEARCH_TIMEOUT_MS });
+      const status = page.locator('.statusbar-item', { hasText: 'Similar: indexing' });
+      await status.waitFor();
+      // The notification and the status bar count up while units are embedded.
+      await toast.locator('.notification-list-item-message', { hasText: 'Embedding units' }).waitFor({ timeout: SEARCH_TIMEOUT_MS });
+      await status.filter({ hasText: /indexing \d+%/ }).waitFor({ timeout: SEARCH_TIMEOUT_MS });
+      await screenshot(page, 'indexing-progress');
+
+      await toast.hover();
+      await toast.locator('.monaco-button', { hasText: 'Cancel' }).click();
+      const panel = await webviewFrame(page, PANEL_TITLE, SEARCH_TIMEOUT_MS);
+      await panel.locator('.notice', { hasText: 'Indexing was cancelled' }).waitFor({ timeout: SEARCH_TIMEOUT_MS });
+      await page.locator('.statusbar-item', { hasText: /^\s*Similar\s*$/ }).waitFor();
+      assert.equal(await page.locator('.notification-toast', { hasText: 'Similar Sentences: indexing' }).count(), 0);
     },
   );
 });

@@ -7,9 +7,9 @@ import { ErrorCodes } from '../../src/protocol';
 
 describe('describeError', () => {
   it('offers exactly Select Local Model Folder… and Retry when offline', () => {
-    const described = describeError(new ModelDownloadError('offline', 'getaddrinfo ENOTFOUND huggingface.co'));
+    const described = describeError(new ModelDownloadError('offline', 'Could not connect to https://huggingface.co (ENOTFOUND).'));
     assert.deepEqual(described.actions, ['selectLocalModel', 'retry']);
-    assert.match(described.message, /no connection/);
+    assert.equal(described.message, 'The model could not be downloaded. Could not connect to https://huggingface.co (ENOTFOUND).');
     assert.equal(described.cancelled, false);
   });
 

@@ -15,6 +15,7 @@ import {
   type IndexFileSystem,
   type IndexHit,
   type IndexIdentity,
+  type WritableIndexFile,
 } from '../../src/core/index/workspaceIndex';
 import { exactDot } from '../../src/core/similarity';
 import type { Unit } from '../../src/core/units';
@@ -111,37 +112,30 @@ function assertSameSearch(index: WorkspaceIndex, truth: Map<string, string[]>): 
   }
 }
 
-/** Simulates a disk that fills up after `budget` bytes: writes past it fail with ENOSPC. */
-function fullDisk(budget: number): IndexFileSystem {
-  let left = budget;
+/** The real file system, with a hook that sees every write first (and may fail it). */
+function watchedDisk(beforeWrite: (filePath: string, data: Uint8Array) => void): IndexFileSystem {
+  const watch = async (filePath: string, opening: Promise<WritableIndexFile>): Promise<WritableIndexFile> => {
+    const file = await opening;
+    return { ...file, write: async (data, position) => (beforeWrite(filePath, data), file.write(data, position)) };
+  };
   return {
-    async create(filePath) {
-      const file = await nodeFileSystem.create(filePath);
-      return {
-        async write(data, position) {
-          if (data.length > left) {
-            left = 0;
-            throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-          }
-          left -= data.length;
-          await file.write(data, position);
-        },
-        sync: () => file.sync(),
-        close: () => file.close(),
-      };
-    },
+    create: (filePath) => watch(filePath, nodeFileSystem.create(filePath)),
+    open: (filePath) => watch(filePath, nodeFileSystem.open(filePath)),
   };
 }
 
-/** Counts the bytes a save writes per file kind. */
-function countingDisk(counts: { segment: number; manifest: number }): IndexFileSystem {
-  return {
-    async create(filePath) {
-      const file = await nodeFileSystem.create(filePath);
-      const kind = filePath.includes('.sseg') ? 'segment' : 'manifest';
-      return { ...file, write: async (data, position) => ((counts[kind] += data.length), file.write(data, position)) };
-    },
-  };
+/** Simulates a disk that fills up after `budget` bytes: writes past it fail with ENOSPC. */
+function fullDisk(budget: () => number): IndexFileSystem {
+  let used = 0;
+  return watchedDisk((_, data) => {
+    if (used + data.length > budget()) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    used += data.length;
+  });
+}
+
+/** Counts the bytes a save writes to segments and to other files (journal or manifest). */
+function countingDisk(counts: { segment: number; other: number }): IndexFileSystem {
+  return watchedDisk((filePath, data) => (counts[filePath.endsWith('.sseg') || filePath.includes('.sseg.') ? 'segment' : 'other'] += data.length));
 }
 
 /** A process id that is certainly not running any more. */
@@ -317,14 +311,20 @@ if (process.env[CRASH_CHILD_ENV]) {
     const stable = embed(index);
     await index.save();
     const firstBytes = folderBytes(dir);
-    for (let generation = 0; generation < 40; generation++) {
+    let manifestRewrites = 0;
+    for (let generation = 0; generation < 60; generation++) {
+      const manifest = statSync(path.join(dir, manifestName())).ino;
       setLines(index, truth, 'churn.txt', Array.from({ length: 60 }, (_, i) => `churn ${generation} line ${i}`));
       embed(index);
       await index.save();
       assert.equal(index.stats().vectors, stable + 60, 'only referenced vectors are kept');
+      if (statSync(path.join(dir, manifestName())).ino !== manifest) manifestRewrites++;
     }
-    assert.ok(folderBytes(dir) < 3 * firstBytes + 20_000, `index files grew to ${folderBytes(dir)} bytes from ${firstBytes}`);
-    assert.ok(segmentFiles(dir).length <= 8, `${segmentFiles(dir).length} segment files`);
+    // Saves append to the journal, which is folded into a new manifest once it reaches 64 KiB.
+    assert.ok(manifestRewrites >= 1 && manifestRewrites <= 10, `${manifestRewrites} manifest rewrites`);
+    assert.equal(readdirSync(dir).filter((n) => n.endsWith('.ssjournal')).length, 1);
+    assert.ok(folderBytes(dir) < 3 * firstBytes + 100_000, `index files grew to ${folderBytes(dir)} bytes from ${firstBytes}`);
+    assert.ok(segmentFiles(dir).length <= 9, `${segmentFiles(dir).length} segment files`);
     await index.close();
     const reopened = await WorkspaceIndex.open(dir, ROOT, IDENTITY);
     assertSameSearch(reopened, truth);
@@ -351,6 +351,76 @@ if (process.env[CRASH_CHILD_ENV]) {
     const reopened = await WorkspaceIndex.open(dir, ROOT, IDENTITY);
     assertSameSearch(reopened, truth);
     await Promise.all([index.close(), reopened.close()]);
+  });
+
+  test('a small edit appends to the journal instead of rewriting the manifest, and reloads exactly', async (t) => {
+    const dir = tempDir(t);
+    const index = await WorkspaceIndex.open(dir, ROOT, IDENTITY);
+    const truth = load(index, corpus(40, 50));
+    embed(index);
+    await index.save();
+    const manifest = statSync(path.join(dir, manifestName()));
+    for (let edit = 0; edit < 5; edit++) {
+      setLines(index, truth, `src/file${edit}.ts`, [`edited line ${edit}`, 'statement 5 of kind 0']);
+      embed(index);
+      await index.save();
+    }
+    index.removeFile('src/file9.ts');
+    truth.delete('src/file9.ts');
+    await index.save();
+    const after = statSync(path.join(dir, manifestName()));
+    assert.equal(after.ino, manifest.ino);
+    assert.equal(after.size, manifest.size);
+    const [journal] = readdirSync(dir).filter((n) => n.endsWith('.ssjournal'));
+    assert.ok(statSync(path.join(dir, journal)).size < manifest.size / 4);
+    await index.close();
+    const reopened = await WorkspaceIndex.open(dir, ROOT, IDENTITY);
+    assert.deepEqual([...reopened.files()].sort(), [...truth.keys()].sort());
+    assert.deepEqual(reopened.textsWithoutVectors(), []);
+    assertSameSearch(reopened, truth);
+    await reopened.close();
+  });
+
+  test('a torn journal record (crash during an append) is ignored: the index loads as of the save before it', async (t) => {
+    for (const damage of ['torn record', 'bad checksum']) {
+      const dir = tempDir(t);
+      const index = await WorkspaceIndex.open(dir, ROOT, IDENTITY);
+      const truth = load(index, corpus(10, 20));
+      embed(index);
+      await index.save();
+      setLines(index, truth, 'one.txt', ['first journal record']);
+      embed(index);
+      await index.save();
+      const [journal] = readdirSync(dir).filter((n) => n.endsWith('.ssjournal')).map((n) => path.join(dir, n));
+      const beforeLast = readFileSync(journal);
+      const committed = new Map(truth);
+      // Only texts that already have vectors: the last save writes no segment, just its record.
+      setLines(index, truth, 'two.txt', [...truth.get('src/file1.ts')!.slice(0, 3)]);
+      assert.equal(embed(index), 0);
+      await index.save();
+      await index.close();
+      const full = readFileSync(journal);
+      assert.ok(full.length > beforeLast.length);
+      if (damage === 'torn record') {
+        writeFileSync(journal, full.subarray(0, beforeLast.length + Math.floor((full.length - beforeLast.length) / 2)));
+      } else {
+        const bogus = Buffer.alloc(24, 7);
+        bogus.writeUInt32LE(16, 0);
+        writeFileSync(journal, Buffer.concat([full, bogus]));
+        committed.set('two.txt', truth.get('two.txt')!);
+      }
+      const reopened = await WorkspaceIndex.open(dir, ROOT, IDENTITY);
+      assert.deepEqual([...reopened.files()].sort(), [...committed.keys()].sort(), damage);
+      assertSameSearch(reopened, committed);
+      // Saving again appends after the last good record.
+      setLines(reopened, committed, 'three.txt', ['after the damage']);
+      embed(reopened);
+      await reopened.save();
+      await reopened.close();
+      const again = await WorkspaceIndex.open(dir, ROOT, IDENTITY);
+      assertSameSearch(again, committed);
+      await again.close();
+    }
   });
 
   test('a 384-dimensional index answers exactly after a reload', async (t) => {
@@ -431,6 +501,19 @@ if (process.env[CRASH_CHILD_ENV]) {
     });
   }
 
+  test('a journal that is not a journal sets the index aside', async (t) => {
+    await checkDamage(
+      t,
+      (dir) => {
+        const index = readdirSync(dir).find((n) => n.endsWith('.ssidx'))!;
+        // The manifest names a journal that does not exist yet; put something foreign in its place.
+        const journal = readFileSync(path.join(dir, index)).toString('latin1').match(/[\w.-]+\.ssjournal/)![0];
+        writeFileSync(path.join(dir, journal), 'this is not a journal at all');
+      },
+      'corrupt',
+    );
+  });
+
   const segmentDamages: Array<[string, string, (file: string) => void]> = [
     ['a flipped byte in a vector', 'corrupt', (file) => flipByte(file, 64 + 5)],
     ['a flipped byte in an int8 row', 'corrupt', (file) => flipByte(file, statSync(file).size - 3)],
@@ -466,61 +549,75 @@ if (process.env[CRASH_CHILD_ENV]) {
     await reopened.close();
   });
 
-  test('a full disk (ENOSPC) at any point of a save keeps the previous index loadable', async (t) => {
-    const change = (index: WorkspaceIndex, truth: Map<string, string[]>): void => {
-      setLines(index, truth, 'src/file1.ts', Array.from({ length: 200 }, (_, i) => `rewritten line ${i}`));
-      index.removeFile('src/file0.ts');
-      truth.delete('src/file0.ts');
-      embed(index);
-    };
-    const prepare = async (dir: string) => {
-      const index = await WorkspaceIndex.open(dir, ROOT, IDENTITY);
-      const truth = load(index, corpus(6, 30));
-      embed(index);
-      await index.save();
-      await index.close();
-      return truth;
-    };
-    // Learn how many bytes the change writes to each kind of file.
-    const sizes = { segment: 0, manifest: 0 };
-    const probeDir = tempDir(t);
-    const probeTruth = await prepare(probeDir);
-    const probe = await WorkspaceIndex.open(probeDir, ROOT, IDENTITY, undefined, countingDisk(sizes));
-    change(probe, probeTruth);
-    await probe.save();
-    await probe.close();
-    assert.ok(sizes.segment > 0 && sizes.manifest > 0);
+  // A small change goes to the journal; a large one makes the save rewrite the manifest.
+  const changes: Array<[string, number]> = [['a journal append', 20], ['a manifest rewrite', 3000]];
+  for (const [kind, lines] of changes) {
+    test(`a full disk (ENOSPC) at any point of ${kind} keeps the previous index loadable`, async (t) => {
+      const change = (index: WorkspaceIndex, truth: Map<string, string[]>): void => {
+        setLines(index, truth, 'src/file1.ts', Array.from({ length: lines }, (_, i) => `rewritten line ${i}`));
+        index.removeFile('src/file0.ts');
+        truth.delete('src/file0.ts');
+        embed(index);
+      };
+      const prepare = async (dir: string) => {
+        const index = await WorkspaceIndex.open(dir, ROOT, IDENTITY);
+        const truth = load(index, corpus(6, 30));
+        embed(index);
+        await index.save();
+        await index.close();
+        return truth;
+      };
+      // Learn how many bytes the change writes to each kind of file.
+      const sizes = { segment: 0, other: 0 };
+      const probeDir = tempDir(t);
+      const probeTruth = await prepare(probeDir);
+      const manifestBefore = statSync(path.join(probeDir, manifestName())).ino;
+      const probe = await WorkspaceIndex.open(probeDir, ROOT, IDENTITY, undefined, countingDisk(sizes));
+      change(probe, probeTruth);
+      await probe.save();
+      await probe.close();
+      assert.ok(sizes.segment > 0 && sizes.other > 0);
+      assert.equal(statSync(path.join(probeDir, manifestName())).ino !== manifestBefore, lines > 100, 'the change takes the intended path');
 
-    for (const budget of [0, Math.floor(sizes.segment / 2), sizes.segment + Math.floor(sizes.manifest / 2), sizes.segment + sizes.manifest - 1]) {
-      const dir = tempDir(t);
-      const before = await prepare(dir);
-      const listing = readdirSync(dir).sort();
-      const index = await WorkspaceIndex.open(dir, ROOT, IDENTITY, undefined, fullDisk(budget));
-      const after = new Map(before);
-      change(index, after);
-      await assert.rejects(index.save(), (error: unknown) => {
-        assert.ok(error instanceof IndexWriteError);
-        assert.equal(error.code, 'ENOSPC');
-        assert.ok(error.message.includes(dir), error.message);
-        return true;
-      });
-      assert.deepEqual(readdirSync(dir).sort(), listing, `budget ${budget}: nothing left behind`);
-      const old = await WorkspaceIndex.open(dir, ROOT, IDENTITY);
-      assertSameSearch(old, before);
-      await old.close();
-      // The failed index keeps working in memory.
-      assertSameSearch(index, after);
-      await index.close();
-    }
-  });
+      for (const budget of [0, Math.floor(sizes.segment / 2), sizes.segment + Math.floor(sizes.other / 2), sizes.segment + sizes.other - 1]) {
+        const dir = tempDir(t);
+        const before = await prepare(dir);
+        const listing = readdirSync(dir).sort();
+        const index = await WorkspaceIndex.open(dir, ROOT, IDENTITY, undefined, fullDisk(() => budget));
+        const after = new Map(before);
+        change(index, after);
+        await assert.rejects(index.save(), (error: unknown) => {
+          assert.ok(error instanceof IndexWriteError);
+          assert.equal(error.code, 'ENOSPC');
+          assert.ok(error.message.includes(dir), error.message);
+          return true;
+        });
+        assert.deepEqual(readdirSync(dir).sort().filter((n) => !n.endsWith('.ssjournal')), listing, `budget ${budget}: nothing left behind`);
+        const old = await WorkspaceIndex.open(dir, ROOT, IDENTITY);
+        assertSameSearch(old, before);
+        await old.close();
+        // The failed index keeps working in memory.
+        assertSameSearch(index, after);
+        await index.close();
+      }
+    });
+  }
 
   test('a save that failed can be retried once space is back', async (t) => {
     const dir = tempDir(t);
     let budget = 0;
-    const flakyDisk: IndexFileSystem = { create: (filePath) => fullDisk(budget).create(filePath) };
-    const index = await WorkspaceIndex.open(dir, ROOT, IDENTITY, undefined, flakyDisk);
+    const index = await WorkspaceIndex.open(dir, ROOT, IDENTITY, undefined, fullDisk(() => budget));
     const truth = load(index, corpus(4, 20));
     embed(index);
+    await assert.rejects(index.save(), /no space left/);
+    budget = Infinity;
+    await index.save();
+    // The same for a journal append: the failed record's changes must be carried by the retry.
+    setLines(index, truth, 'src/file2.ts', ['changed during a full disk', 'statement 3 of kind 1']);
+    index.removeFile('src/file3.ts');
+    truth.delete('src/file3.ts');
+    embed(index);
+    budget = 0;
     await assert.rejects(index.save(), /no space left/);
     budget = Infinity;
     await index.save();
@@ -537,11 +634,15 @@ if (process.env[CRASH_CHILD_ENV]) {
       const child = spawn(process.execPath, [__filename], { env: { ...process.env, [CRASH_CHILD_ENV]: dir }, stdio: ['ignore', 'pipe', 'inherit'] });
       const exited = new Promise((resolve) => child.once('exit', resolve));
       let seen = 0;
+      let pending = '';
       await new Promise<void>((resolve) => {
         child.stdout!.on('data', (data: Buffer) => {
-          const lines = data.toString().trim().split('\n');
-          acknowledged = Math.max(acknowledged, Number(lines[lines.length - 1]));
-          seen += lines.length;
+          const lines = (pending + data.toString()).split('\n');
+          pending = lines.pop()!; // an incomplete last line waits for the next chunk
+          for (const line of lines.filter((l) => /^\d+$/.test(l))) {
+            acknowledged = Math.max(acknowledged, Number(line));
+            seen++;
+          }
           // Kill at a different moment each trial: after a few saves, a few milliseconds into the next one.
           if (seen >= 2 + trial) {
             setTimeout(() => child.kill('SIGKILL'), trial * 3);

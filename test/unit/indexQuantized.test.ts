@@ -88,8 +88,13 @@ test('rows survive growth of the matrix and restore from their saved form', () =
   }
   const copy = new QuantizedMatrix(dim);
   copy.reserve(3000);
+  // Restored in uneven runs, the way a segment restores rows.
   const [scales, norms, residuals] = matrix.factorColumns(Array.from({ length: 3000 }, (_, r) => r));
-  for (let r = 0; r < 3000; r++) copy.restoreRow(r, matrix.rowBytes(r).slice(), scales[r], norms[r], residuals[r]);
+  for (let first = 0, run = 1; first < 3000; first += run, run = (run * 7) % 97 + 1) {
+    const count = Math.min(run, 3000 - first);
+    const column = (values: Float32Array): Float32Array => values.subarray(first, first + count);
+    copy.restoreRows(first, matrix.rowBytes(first, count).slice(), column(scales), column(norms), column(residuals));
+  }
   const query = unitRows(1, dim, 77);
   const live = new Uint8Array(3000).fill(1);
   const a = new Float64Array(3000);

@@ -197,8 +197,10 @@ export function replay(state: ReplayState, records: JournalRecord[]): void {
     }
     for (const slot of record.freed) {
       checkSlot(slot);
+      // A slot may have been given a text and freed again between two records: then it is not on disk yet.
+      if (slot >= state.texts.length) continue;
       state.texts[slot] = undefined;
-      if (slot < state.textSegment.length) state.textSegment[slot] = -1;
+      state.textSegment[slot] = -1;
     }
     record.textSlots.forEach((slot, i) => {
       checkSlot(slot);
@@ -227,12 +229,13 @@ export function replay(state: ReplayState, records: JournalRecord[]): void {
   state.segments.forEach((segment, i) => (finalIndex[knownIndex.get(segment.name)!] = i));
   for (let slot = 0; slot < state.textSegment.length; slot++) {
     if (state.textSegment[slot] < 0) continue;
+    if (state.texts[slot] === undefined) throw new IndexFormatError('corrupt', 'journal gives a vector to a slot without text');
     const index = finalIndex[state.textSegment[slot]];
     if (index < 0) throw new IndexFormatError('corrupt', 'journal leaves a vector in a dropped segment');
     state.textSegment[slot] = index;
   }
-  state.textSegment = state.textSegment.subarray(0, Math.max(state.texts.length, 0));
-  state.textRow = state.textRow.subarray(0, state.textSegment.length);
+  state.textSegment = state.textSegment.subarray(0, state.texts.length);
+  state.textRow = state.textRow.subarray(0, state.texts.length);
 }
 
 /**

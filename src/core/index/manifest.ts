@@ -15,7 +15,7 @@ import type { IndexIdentity } from './identity';
 import { IndexFormatError } from './storage';
 
 const MAGIC = Buffer.from('SSINDEX\n', 'latin1');
-export const MANIFEST_VERSION = 1;
+const MANIFEST_VERSION = 1;
 export const UNIT_FIELDS = 5;
 const FREE_SLOT = 0xffffffff;
 

@@ -63,9 +63,9 @@ export class QuantizedMatrix {
     this.residuals[row] = Math.fround(residual * ROUND_UP);
   }
 
-  /** The stored form of a row, for persisting: stride int8 bytes (a view, valid until the next reserve). */
-  rowBytes(row: number): Uint8Array {
-    return new Uint8Array(this.memory.buffer, this.rowsBase + row * this.stride, this.stride);
+  /** The stored form of count consecutive rows, for persisting: a view, valid until the next reserve. */
+  rowBytes(first: number, count = 1): Uint8Array {
+    return new Uint8Array(this.memory.buffer, this.rowsBase + first * this.stride, count * this.stride);
   }
 
   /** The per-row factors of the given rows, as three columns (scale, norm, residual) for persisting. */
@@ -79,12 +79,12 @@ export class QuantizedMatrix {
     return columns;
   }
 
-  /** Restores a row saved from rowBytes and factorColumns. */
-  restoreRow(row: number, bytes: Uint8Array, scale: number, norm: number, residual: number): void {
-    new Uint8Array(this.memory.buffer, this.rowsBase + row * this.stride, this.stride).set(bytes);
-    this.scales[row] = scale;
-    this.norms[row] = norm;
-    this.residuals[row] = residual;
+  /** Restores consecutive rows from what rowBytes and factorColumns gave (one entry per row in each column). */
+  restoreRows(first: number, bytes: Uint8Array, scales: Float32Array, norms: Float32Array, residuals: Float32Array): void {
+    new Uint8Array(this.memory.buffer, this.rowsBase + first * this.stride, bytes.length).set(bytes);
+    this.scales.set(scales, first);
+    this.norms.set(norms, first);
+    this.residuals.set(residuals, first);
   }
 
   /**

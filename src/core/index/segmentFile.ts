@@ -73,7 +73,11 @@ export async function writeSegment(
     for (let first = 0; first < ref.rows; first += rowsPerChunk) {
       const count = Math.min(rowsPerChunk, ref.rows - first);
       const bytes = new Uint8Array(count * stride);
-      for (let i = 0; i < count; i++) bytes.set(matrix.rowBytes(slots[first + i]), i * stride);
+      for (let i = 0; i < count; ) {
+        const run = runLength(slots, first + i, count - i);
+        bytes.set(matrix.rowBytes(slots[first + i], run), i * stride);
+        i += run;
+      }
       await append(bytes);
     }
     await file.write(encodeHeader(ref, dim, stride, checksum >>> 0), 0);
@@ -167,12 +171,17 @@ export class Segment {
       const bytes = rowBuffer.subarray(0, count * stride);
       await readFully(handle, bytes, layout.quantized + first * stride);
       checksum = crc32(bytes, checksum);
-      for (let i = 0; i < count; i++) {
+      for (let i = 0; i < count; ) {
         const row = first + i;
-        const slot = slotOfRow[row];
-        if (slot < 0) continue;
-        matrix.restoreRow(slot, bytes.subarray(i * stride, (i + 1) * stride), factors[row], factors[ref.rows + row], factors[2 * ref.rows + row]);
-        this.liveRows++;
+        if (slotOfRow[row] < 0) {
+          i++;
+          continue;
+        }
+        const run = runLength(slotOfRow, row, count - i);
+        const column = (factor: number): Float32Array => factors.subarray(factor * ref.rows + row, factor * ref.rows + row + run);
+        matrix.restoreRows(slotOfRow[row], bytes.subarray(i * stride, (i + run) * stride), column(0), column(1), column(2));
+        this.liveRows += run;
+        i += run;
       }
     }
     if (checksum >>> 0 !== header.readUInt32LE(32)) corrupt('checksum mismatch');
@@ -195,6 +204,13 @@ export class Segment {
   close(): Promise<void> {
     return this.handle.close();
   }
+}
+
+/** How many entries from start on (at most max) continue start's value by +1 each: rows that can move as one. */
+function runLength(values: ArrayLike<number>, start: number, max: number): number {
+  let run = 1;
+  while (run < max && values[start + run] === values[start] + run) run++;
+  return run;
 }
 
 async function readFully(handle: FileHandle, target: Uint8Array, position: number): Promise<void> {

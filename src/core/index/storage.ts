@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { shortDigest } from './hash';
 import { identityKey, type IndexIdentity } from './identity';
 
-export const MANIFEST_EXTENSION = '.ssidx';
+const MANIFEST_EXTENSION = '.ssidx';
 const SEGMENT_EXTENSION = '.sseg';
 const JOURNAL_EXTENSION = '.ssjournal';
 const TEMP_EXTENSION = '.tmp';

@@ -104,9 +104,9 @@ interface Changes {
 /** Candidates rescored in the first round beyond k; more rounds (×4 each) only when bounds are not yet decisive. */
 const EXTRA_CANDIDATES = 64;
 const RESCORED = 2;
-/** The manifest is rewritten instead of appending once the journal would exceed this share of it (or 256 KiB). */
+/** The manifest is rewritten instead of appending once the journal would exceed this share of it (or 64 KiB). */
 const JOURNAL_SHARE = 0.5;
-const JOURNAL_MIN_BYTES = 256 << 10;
+const JOURNAL_MIN_BYTES = 64 << 10;
 
 export class WorkspaceIndex {
   private readonly fileEntries = new Map<string, FileEntry>();

@@ -67,9 +67,9 @@ async function waitForHttp(url: string, timeoutMs: number, exited: () => string 
     const exit = exited();
     if (exit) throw new Error(`code-server exited before answering (${exit})`);
     try {
-      if ((await fetch(`${url}/healthz`)).ok) return;
+      if ((await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) })).ok) return;
     } catch {
-      // Not listening yet.
+      // Not listening yet, or not answering yet.
     }
     if (Date.now() > deadline) throw new Error(`code-server did not answer on ${url} within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -141,6 +141,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   // A test process that ends without stop() (a timeout, an uncaught error) must not leave code-server running.
   const killOnExit = (): void => {
     if (child.pid !== undefined && exitStatus === undefined) killProcessTreeNow(child.pid);
+    fs.rmSync(root, { recursive: true, force: true });
   };
   process.once('exit', killOnExit);
 

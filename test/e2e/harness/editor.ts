@@ -13,22 +13,17 @@ export interface EditorCursor {
   selected: number;
 }
 
-const cursorStatus = (page: Page) => page.locator('[id="status.editor.selection"]');
-
-/**
- * Waits two animation frames: a key press has been handled when playwright's press() returns, but the status bar
- * renders the new cursor only on the next frame.
- */
-async function statusBarRendered(page: Page): Promise<void> {
-  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
-}
-
 /** Reads the active text editor's file and cursor from the active tab and the status bar's "Ln X, Col Y" item. */
 export async function editorCursor(page: Page): Promise<EditorCursor> {
-  await statusBarRendered(page);
-  const file = await page.locator('.editor-group-container.active .tab.active .label-name').first().textContent();
-  // The item only exists while a text editor is active, not while a webview or another kind of editor is.
-  const status = (await cursorStatus(page).count()) > 0 ? await cursorStatus(page).textContent() : null;
+  const { file, status } = await page.evaluate(async () => {
+    // The status bar renders a cursor change on a later frame (usually the next one; waitForCursor covers the rest).
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    return {
+      file: document.querySelector('.editor-group-container.active .tab.active .label-name')?.textContent ?? null,
+      // Only present while a text editor is active, not while a webview or another kind of editor is.
+      status: document.getElementById('status.editor.selection')?.textContent ?? null,
+    };
+  });
   const match = /Ln (\d+), Col (\d+)(?: \((\d+) selected\))?/.exec(status ?? '');
   if (file === null || !match) {
     throw new Error(`no active text editor (tab ${JSON.stringify(file)}, status ${JSON.stringify(status)})`);
@@ -36,8 +31,11 @@ export async function editorCursor(page: Page): Promise<EditorCursor> {
   return { file, line: Number(match[1]), column: Number(match[2]), selected: Number(match[3] ?? 0) };
 }
 
-/** Polls the cursor until `accept` holds: the status bar follows key presses asynchronously. */
-async function waitForCursor(
+/**
+ * Polls the cursor until `accept` holds. The status bar can show the cursor a few frames behind the keys, so use
+ * this rather than a single `editorCursor` read after pressing keys yourself.
+ */
+export async function waitForCursor(
   page: Page,
   accept: (cursor: EditorCursor) => boolean,
   what: string,
@@ -52,9 +50,19 @@ async function waitForCursor(
     } catch (error) {
       last = error as Error;
     }
-    if (Date.now() > deadline) throw new Error(`expected ${what}, last seen: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+    if (Date.now() > deadline) {
+      throw new Error(`expected ${what}, last seen: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+    }
     await page.waitForTimeout(50);
   }
+}
+
+/**
+ * Waits until the active editor has the keyboard focus: closing a quick input or the Find widget hands it back
+ * a moment later, and keys pressed before that go nowhere.
+ */
+async function editorFocused(page: Page): Promise<void> {
+  await page.locator('.editor-group-container.active .monaco-editor.focused').first().waitFor({ timeout: 5000 });
 }
 
 /** Moves the cursor of the active editor to the start of `line` with Go to Line (Ctrl+G). */
@@ -63,6 +71,7 @@ export async function goToLine(page: Page, line: number): Promise<void> {
   await quickInputBox(page).fill(`:${line}`);
   await page.keyboard.press('Enter');
   await waitForCursor(page, (cursor) => cursor.line === line && cursor.column === 1, `cursor at line ${line}`);
+  await editorFocused(page);
 }
 
 /**
@@ -73,20 +82,30 @@ export async function selectLines(page: Page, from: number, to: number = from): 
   await goToLine(page, from);
   for (let line = from; line < to; line++) await page.keyboard.press('Shift+ArrowDown');
   await page.keyboard.press('Shift+End');
-  const cursor = await editorCursor(page);
-  if (cursor.line !== to) throw new Error(`selection should end on line ${to}: ${JSON.stringify(cursor)}`);
-  return cursor;
+  // The status bar can lag the keys by a few frames. Column 1 on line `to` is the state before Shift+End, unless
+  // that line is empty; only a reading that stays put tells the two apart.
+  let previous = '';
+  let unchangedSince = Date.now();
+  return waitForCursor(page, (cursor) => {
+    const reading = JSON.stringify(cursor);
+    if (reading !== previous) [previous, unchangedSince] = [reading, Date.now()];
+    return cursor.line === to && (cursor.column > 1 || Date.now() - unchangedSince > 500);
+  }, `a selection ending on line ${to}`);
 }
 
 /** Selects the first occurrence of single-line `text` in the active editor, through the Find widget. */
 export async function selectText(page: Page, text: string): Promise<EditorCursor> {
+  await editorFocused(page);
   await page.keyboard.press('Control+Home');
+  // Otherwise a lagging status bar still showing an earlier selection of the same length would pass for the result.
+  await waitForCursor(page, (cursor) => cursor.line === 1 && cursor.column === 1 && cursor.selected === 0, 'cursor at 1:1');
   await page.keyboard.press('Control+F');
   const findInput = page.locator('.editor-group-container.active .find-widget.visible textarea[aria-label="Find"]');
   await findInput.fill(text);
   await page.keyboard.press('Enter');
   // Closing the widget leaves the current match selected and gives the focus back to the editor.
   await page.keyboard.press('Escape');
+  await editorFocused(page);
   return waitForCursor(page, (cursor) => cursor.selected === text.length, `"${text}" selected`);
 }
 

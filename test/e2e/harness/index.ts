@@ -2,7 +2,7 @@
 export { runFolder, screenshot } from './artifacts';
 export { startCodeServer, defaultUserSettings, type CodeServer, type CodeServerOptions } from './code-server';
 export { runCommand } from './commands';
-export { editorCursor, goToLine, openFile, selectLines, selectText, type EditorCursor } from './editor';
+export { editorCursor, goToLine, openFile, selectLines, selectText, waitForCursor, type EditorCursor } from './editor';
 export { pickQuickInputItem, type QuickInputPick } from './quick-input';
 export { withWorkbench, type Session, type SessionOptions } from './session';
 export { darkTheme, lightTheme, setTheme, themeKind, type ThemeKind } from './theme';

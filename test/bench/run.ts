@@ -1,0 +1,14 @@
+// `npm run bench`: every benchmark, each printing figures and ratios measured in the same run.
+import { runEmbeddingBench } from './embedding.bench';
+
+const print = (line: string) => process.stdout.write(`${line}\n`);
+
+async function main(): Promise<void> {
+  print('# Embedding pipeline vs raw onnxruntime, index life cycle (MiniLM-shaped generated model)');
+  await runEmbeddingBench(print);
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exitCode = 1;
+});
