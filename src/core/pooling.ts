@@ -2,6 +2,7 @@
 // attention-mask value, sum over the sequence, divide by the clamped mask count. Padding never contributes, so a
 // sentence gives the same vector whatever it was batched with.
 import type { Pooling } from '../protocol';
+import { l2normalize } from './similarity';
 
 /** A [batch, sequence, dim] float tensor laid out row-major, and its [batch, sequence] attention mask. */
 export interface TokenStates {
@@ -21,7 +22,7 @@ export function poolAndNormalize(states: TokenStates, pooling: Pooling): Float32
     if (pooling === 'cls') clsPool(states, b, row);
     else if (pooling === 'max') maxPool(states, b, row);
     else meanPool(states, b, row);
-    l2normalizeInPlace(row);
+    l2normalize(row);
   }
   return out;
 }
@@ -55,12 +56,4 @@ function maxPool(states: TokenStates, b: number, out: Float32Array): void {
     const base = (b * sequence + t) * dim;
     for (let d = 0; d < dim; d++) if (data[base + d] > out[d]) out[d] = data[base + d];
   }
-}
-
-export function l2normalizeInPlace(v: Float32Array): void {
-  let norm = 0;
-  for (let i = 0; i < v.length; i++) norm += v[i] * v[i];
-  norm = Math.sqrt(norm);
-  if (norm === 0) return;
-  for (let i = 0; i < v.length; i++) v[i] /= norm;
 }

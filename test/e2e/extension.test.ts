@@ -80,6 +80,15 @@ async function waitForResultsOf(frame: FrameLocator, query: string): Promise<voi
   await frame.locator('.query-summary').waitFor({ timeout: SEARCH_TIMEOUT_MS });
 }
 
+/** Retries `attempt` until it returns true, for UI reactions without an event to wait on. */
+async function expectSoon(attempt: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await attempt())) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 function assertTop(shown: ShownResult, expected: CliHit): void {
   assert.equal(shown.location, `${expected.file}:${expected.line}`);
   assert.equal(shown.unit, expected.text);
@@ -164,7 +173,14 @@ test('the extension in VS Code: selection, context menu, keybinding, panel, side
         const box = await page.locator('.editor-group-container.active .monaco-editor .selected-text').first().boundingBox();
         assert.ok(box, 'the selection is drawn');
         await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2, { button: 'right' });
-        await page.locator('.monaco-menu .action-item', { hasText: 'Find Similar to Selection' }).click();
+        const item = page.locator('.monaco-menu .action-item', { hasText: 'Find Similar to Selection' });
+        assert.equal(await item.locator('.keybinding').textContent(), 'Ctrl+Alt+F');
+        // A menu just opened may take the first click for the right-click's release: point, then click until it closes.
+        await item.hover();
+        await expectSoon(async () => {
+          if (await item.isVisible()) await item.click({ timeout: 2000 }).catch(() => undefined);
+          return !(await item.isVisible());
+        }, 'the context menu item was clicked');
         const panel = await webviewFrame(page, PANEL_TITLE, SEARCH_TIMEOUT_MS);
         await waitForResultsOf(panel, selected);
         const line = 6;

@@ -1,7 +1,7 @@
 // Search, save/load and memory figures of the workspace index at 10k, 100k and 1M random L2-normalised 384-d
 // units, against a plain Float32Array dot-product scan of the same vectors in the same run.
 //
-//   node out/bench/search.bench.js [sizes...]        e.g. node out/bench/search.bench.js 10000 100000
+//   part of `npm run bench`; alone: node out/test/bench/search.bench.js [sizes...]   e.g. … 10000 100000
 //
 // Every size runs in fresh child processes so resident-memory deltas are not polluted by earlier work: one child
 // builds and saves the index (save times, file size), a second one loads it and queries (load time, RSS delta
@@ -10,9 +10,10 @@ import { fork } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { Unit } from '../src/core/units';
-import { exactDot, l2normalize, topKByDot } from '../src/core/similarity';
-import { WorkspaceIndex, type IndexIdentity } from '../src/core/index/workspaceIndex';
+import type { Unit } from '../../src/core/units';
+import { exactDot, l2normalize, topKByDot } from '../../src/core/similarity';
+import { WorkspaceIndex, type IndexIdentity } from '../../src/core/index/workspaceIndex';
+import { SeededRandom } from '../fixtures/models/prng';
 
 const DIM = 384;
 const UNITS_PER_FILE = 1000;
@@ -20,17 +21,10 @@ const K = 10;
 const IDENTITY: IndexIdentity = { model: 'bench/random', revision: 'r1', dtype: 'fp32', maxLength: 256, pooling: 'mean', dim: DIM };
 const ROOT = '/bench/workspace';
 
-/** Deterministic standard normal numbers (mulberry32 + Box–Muller), so both children see the same vectors. */
+/** Deterministic standard normal numbers, so both children see the same vectors. */
 function normalSource(seed: number): () => number {
-  let state = seed >>> 0;
-  const uniform = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
+  const random = new SeededRandom(seed);
+  return () => random.normal();
 }
 
 function randomUnitVectors(count: number, next: () => number): Float32Array {
@@ -145,17 +139,11 @@ function runChild(mode: string, size: number, folder: string): Promise<Record<st
   });
 }
 
-async function main(): Promise<void> {
-  const [mode, sizeArg, folder] = process.argv.slice(2);
-  if (mode === 'build' || mode === 'query') {
-    const result = mode === 'build' ? await build(Number(sizeArg), folder) : await query(Number(sizeArg), folder);
-    process.send!(result);
-    return;
-  }
-  const sizes = process.argv.slice(2).map(Number);
+/** Prints the figures for each size (default 10k, 100k, 1M units). */
+export async function runSearchBench(print: (line: string) => void, sizes: number[] = [10_000, 100_000, 1_000_000]): Promise<void> {
   const fmt = (n: unknown): string => (typeof n === 'number' ? n.toFixed(n < 10 ? 2 : 0) : String(n));
-  console.log(`workspace index benchmark: dim ${DIM}, top ${K}, node ${process.version}`);
-  for (const size of sizes.length > 0 ? sizes : [10_000, 100_000, 1_000_000]) {
+  print(`workspace index benchmark: dim ${DIM}, top ${K}, node ${process.version}`);
+  for (const size of sizes) {
     const folder = mkdtempSync(path.join(tmpdir(), 'ss-index-bench-'));
     try {
       const built = await runChild('build', size, folder);
@@ -163,7 +151,7 @@ async function main(): Promise<void> {
       const random = measured.random as { p50: number; p95: number };
       const near = measured.near as { p50: number; p95: number };
       const plain = measured.plain as { p50: number; p95: number };
-      console.log(
+      print(
         [
           `\n${size.toLocaleString('en')} units`,
           `  query (random)   p50 ${fmt(random.p50)} ms  p95 ${fmt(random.p95)} ms`,
@@ -180,7 +168,21 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+/** Child mode: `build|query <size> <folder>`, forked by runChild; alone: the sizes to run. */
+async function main(): Promise<void> {
+  const [mode, sizeArg, folder] = process.argv.slice(2);
+  if (mode === 'build' || mode === 'query') {
+    const result = mode === 'build' ? await build(Number(sizeArg), folder) : await query(Number(sizeArg), folder);
+    process.send!(result);
+    return;
+  }
+  const sizes = process.argv.slice(2).map(Number);
+  await runSearchBench(console.log, sizes.length ? sizes : undefined);
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
