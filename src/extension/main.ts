@@ -35,6 +35,7 @@ export function activate(context: vscode.ExtensionContext): void {
     const state = service!.currentState;
     statusBar.update(state);
     sideView.post({ type: 'indexState', state });
+    panel.update({ type: 'indexState', state });
   };
   showState();
 

@@ -9,6 +9,8 @@ export const PANEL_VIEW_TYPE = 'similarSentences.results';
 export class ResultsPanel implements vscode.Disposable {
   private panel?: vscode.WebviewPanel;
   private connection?: WebviewConnection;
+  /** Kept while no panel is open, so a new panel starts knowing what the index is doing. */
+  private indexState?: ExtensionMessage;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -51,6 +53,7 @@ export class ResultsPanel implements vscode.Disposable {
 
   /** Updates the panel if it is open, without revealing it. */
   update(message: ExtensionMessage): void {
+    if (message.type === 'indexState') this.indexState = message;
     this.connection?.post(message);
   }
 
@@ -64,6 +67,7 @@ export class ResultsPanel implements vscode.Disposable {
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'icon.svg');
     const connection = new WebviewConnection(panel.webview, 'panel', this.extensionUri, () => panel.visible, this.onMessage, this.log);
     this.connection = connection;
+    if (this.indexState) connection.post(this.indexState);
     const viewState = panel.onDidChangeViewState(() => (panel.visible ? connection.flush() : connection.reset()));
     panel.onDidDispose(() => {
       viewState.dispose();

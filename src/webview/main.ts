@@ -36,6 +36,9 @@ const saveState = (patch: Partial<ViewState>) => {
 };
 
 const post = (message: WebviewMessage) => vscode.postMessage(message);
+/** A search was started and has not answered yet. */
+let searching = false;
+let indexState: IndexStateView | undefined;
 const onAction = (action: ActionId) => post({ type: 'action', action });
 
 const list = new ResultList({
@@ -64,18 +67,22 @@ window.addEventListener('message', (event: MessageEvent<ExtensionMessage>) => {
       showSearching(message.query);
       break;
     case 'results':
+      searching = false;
       saveState({ view: message.view, selectedId: undefined });
       showResults(message.view);
       if (kind === 'panel') list.focus();
       break;
     case 'searchFailed':
+      searching = false;
       saveState({ view: undefined });
       querySection.replaceChildren(renderQuery(message.query));
       noticeSection.replaceChildren(renderNotice('error', message.message, message.actions, onAction));
       list.render([], state.grouping);
       break;
     case 'indexState':
-      showIndexState(message.state);
+      indexState = message.state;
+      if (kind === 'sidebar') showIndexState(message.state);
+      if (searching) noticeSection.replaceChildren(renderSearchProgress());
       break;
   }
 });
@@ -152,9 +159,18 @@ function showEmpty(): void {
 }
 
 function showSearching(query: QueryView): void {
+  searching = true;
   querySection.replaceChildren(renderQuery(query));
-  noticeSection.replaceChildren(renderNotice('progress', 'Searching…', [], onAction));
+  noticeSection.replaceChildren(renderSearchProgress());
   list.render([], state.grouping);
+}
+
+/** While a search waits for the model or the index, say what it is waiting for. */
+function renderSearchProgress(): HTMLElement {
+  const busy = indexState && ['preparing', 'downloading', 'indexing'].includes(indexState.phase);
+  const notice = renderNotice('progress', busy ? (indexState!.detail ?? 'Building the index…') : 'Searching…', [], onAction);
+  if (busy) notice.append(progressBar(indexState!));
+  return notice;
 }
 
 function showResults(view: ResultsView): void {
@@ -177,20 +193,22 @@ function showIndexState(index: IndexStateView): void {
     units.append(element('span', 'codicon codicon-database'), element('span', 'index-units', `${index.units.toLocaleString()} units in ${(index.files ?? 0).toLocaleString()} files`));
     parts.push(units);
   }
-  if (index.phase === 'preparing' || index.phase === 'downloading' || index.phase === 'indexing') {
-    const bar = document.createElement('vscode-progress-bar') as VscodeProgressBar;
-    if (index.fraction !== undefined) {
-      bar.value = index.fraction * 100;
-      bar.max = 100;
-    } else {
-      bar.indeterminate = true;
-    }
-    parts.push(bar);
-  }
+  if (index.phase === 'preparing' || index.phase === 'downloading' || index.phase === 'indexing') parts.push(progressBar(index));
   if (index.detail) parts.push(element('div', 'index-detail', index.detail));
   if (index.error) parts.push(renderNotice('error', index.error.message, index.error.actions, onAction));
   indexSection.dataset.phase = index.phase;
   indexSection.replaceChildren(...parts);
+}
+
+function progressBar(index: IndexStateView): HTMLElement {
+  const bar = document.createElement('vscode-progress-bar') as VscodeProgressBar;
+  if (index.fraction !== undefined) {
+    bar.value = index.fraction * 100;
+    bar.max = 100;
+  } else {
+    bar.indeterminate = true;
+  }
+  return bar;
 }
 
 /** A model folder is named by its last segment (the full path is in the tooltip); a Hub id as it is. */

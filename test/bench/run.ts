@@ -1,10 +1,14 @@
 // `npm run bench`: every benchmark, each printing figures and ratios measured in the same run.
+import { runActivationBench } from './activation.bench';
 import { runEmbeddingBench } from './embedding.bench';
 import { runSearchBench } from './search.bench';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
 async function main(): Promise<void> {
+  print('# Extension activation');
+  await runActivationBench(print);
+  print('');
   print('# Embedding pipeline vs raw onnxruntime, index life cycle (MiniLM-shaped generated model)');
   await runEmbeddingBench(print);
   print('\n# Workspace index: exact top-k search, save/load, memory (random 384-d vectors)');

@@ -360,11 +360,13 @@ test('indexing a large workspace shows progress and can be cancelled', { timeout
       // The notification and the status bar count up while units are embedded.
       await toast.locator('.notification-list-item-message', { hasText: 'Embedding units' }).waitFor({ timeout: SEARCH_TIMEOUT_MS });
       await status.filter({ hasText: /indexing \d+%/ }).waitFor({ timeout: SEARCH_TIMEOUT_MS });
+      // So does the panel, which waits for the index.
+      const panel = await webviewFrame(page, PANEL_TITLE, SEARCH_TIMEOUT_MS);
+      await panel.locator('.notice', { hasText: 'Embedding units' }).waitFor({ timeout: SEARCH_TIMEOUT_MS });
       await screenshot(page, 'indexing-progress');
 
       await toast.hover();
       await toast.locator('.monaco-button', { hasText: 'Cancel' }).click();
-      const panel = await webviewFrame(page, PANEL_TITLE, SEARCH_TIMEOUT_MS);
       await panel.locator('.notice', { hasText: 'Indexing was cancelled' }).waitFor({ timeout: SEARCH_TIMEOUT_MS });
       await page.locator('.statusbar-item', { hasText: /^\s*Similar\s*$/ }).waitFor();
       assert.equal(await page.locator('.notification-toast', { hasText: 'Similar Sentences: indexing' }).count(), 0);
