@@ -1,7 +1,14 @@
 // Starts and supervises the model host process. Used by the CLI and the extension alike.
 // The host runs native inference code: if it crashes or hangs, pending requests fail with a typed
 // error, the host is restarted with backoff (a bounded number of times), and no caller ever hangs.
-import { ChildProcess, fork } from 'node:child_process';
+// Indexing requests interrupted by a native crash are sent again once the host is back: the new host isolates
+// the input that crashed it (host/crashJournal.ts) and resumes from what the index has stored.
+import { ChildProcess, execFile, fork } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import {
   CancellationToken,
   createMessageConnection,
@@ -12,7 +19,20 @@ import {
   RequestType0,
   ResponseError,
 } from 'vscode-jsonrpc/node';
-import { ErrorCodes, InitializeParams, Initialize, Log, LogParams, ModelInfo, Ping, Progress, ProgressParams } from './protocol';
+import {
+  ErrorCodes,
+  HostExitCodes,
+  IndexFolders,
+  InitializeParams,
+  Initialize,
+  Log,
+  LogParams,
+  ModelInfo,
+  Ping,
+  Progress,
+  ProgressParams,
+  UpdateFiles,
+} from './protocol';
 
 export type ClientState = 'stopped' | 'starting' | 'running' | 'restarting' | 'failed';
 
@@ -37,11 +57,19 @@ const defaults = {
   heartbeatTimeoutMs: 30_000,
 };
 
+/** Signals of a crash inside the host itself (native code), as opposed to a kill from outside. */
+const NATIVE_CRASH_SIGNALS: ReadonlySet<string> = new Set(['SIGSEGV', 'SIGABRT', 'SIGBUS', 'SIGILL', 'SIGFPE']);
+/** Requests that can simply be sent again after a crash: they resume from what the index has stored. */
+const RESUMABLE: ReadonlySet<string> = new Set([IndexFolders.method, UpdateFiles.method]);
+const MB = 1024 * 1024;
+
 interface Running {
   child: ChildProcess;
   connection: MessageConnection;
   /** Rejects every request in flight when the process goes away. */
   pending: Set<(error: ResponseError<void>) => void>;
+  /** Set when this client killed the host on purpose: the error its pending requests fail with. */
+  killed?: { code: number; reason: string };
 }
 
 export class HostClient {
@@ -56,6 +84,10 @@ export class HostClient {
   /** Ends a restart backoff early (on stop), so nothing waits on a restart that will not happen. */
   private wakeRestart?: () => void;
   private lastExit = '';
+  /** Whether the last exit was a crash in the host's own (native) code, the kind a poison input causes. */
+  private lastExitWasNativeCrash = false;
+  /** A private folder for the host's crash journal (host/crashJournal.ts): kept across restarts, removed by stop(). */
+  private journalDir?: string;
 
   constructor(options: HostClientOptions) {
     this.options = { ...defaults, ...options };
@@ -84,6 +116,25 @@ export class HostClient {
   async request<P, R>(type: RequestType<P, R, void>, params: P, token?: CancellationToken): Promise<R>;
   async request<R>(type: RequestType0<R, void>, token?: CancellationToken): Promise<R>;
   async request(type: RequestType<unknown, unknown, void> | RequestType0<unknown, void>, ...args: unknown[]): Promise<unknown> {
+    const token = args.find((arg) => CancellationToken.is(arg));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.send(type, args);
+      } catch (error) {
+        const resend =
+          RESUMABLE.has(type.method) &&
+          (error as ResponseError<void>)?.code === ErrorCodes.HostCrashed &&
+          this.lastExitWasNativeCrash &&
+          (this.state === 'restarting' || this.state === 'running') &&
+          !token?.isCancellationRequested &&
+          attempt <= this.options.maxRestarts;
+        if (!resend) throw error;
+        this.options.onLog?.({ level: 'warn', message: `${type.method} was interrupted by a crash of the model host (${this.lastExit}); sending it again` });
+      }
+    }
+  }
+
+  private async send(type: RequestType<unknown, unknown, void> | RequestType0<unknown, void>, args: unknown[]): Promise<unknown> {
     if (!this.ready) throw new ResponseError(ErrorCodes.ModelNotLoaded, 'The model host has not been started.');
     await this.ready;
     const running = this.running;
@@ -112,15 +163,18 @@ export class HostClient {
     const running = this.running;
     this.running = undefined;
     this.stopHeartbeat();
-    if (!running) return;
-    running.connection.dispose();
-    await new Promise<void>((resolve) => {
-      if (running.child.exitCode !== null || running.child.signalCode !== null) return resolve();
-      running.child.once('exit', () => resolve());
-      running.child.kill('SIGTERM');
-      // A host stuck in native code ignores SIGTERM handlers; do not wait on it forever.
-      setTimeout(() => running.child.kill('SIGKILL'), 2_000).unref();
-    });
+    if (running) {
+      running.connection.dispose();
+      await new Promise<void>((resolve) => {
+        if (running.child.exitCode !== null || running.child.signalCode !== null) return resolve();
+        running.child.once('exit', () => resolve());
+        running.child.kill('SIGTERM');
+        // A host stuck in native code ignores SIGTERM handlers; do not wait on it forever.
+        setTimeout(() => running.child.kill('SIGKILL'), 2_000).unref();
+      });
+    }
+    if (this.journalDir) await rm(this.journalDir, { recursive: true, force: true });
+    this.journalDir = undefined;
   }
 
   private async launch(): Promise<ModelInfo> {
@@ -137,10 +191,12 @@ export class HostClient {
   }
 
   private initialize(running: Running, init: InitializeParams): Promise<ModelInfo> {
+    this.journalDir ??= mkdtempSync(join(tmpdir(), 'similar-sentences-host-'));
+    const params: InitializeParams = { crashJournal: join(this.journalDir, 'in-flight.json'), ...init };
     return new Promise((resolve, reject) => {
       const fail = (error: ResponseError<void>) => reject(error);
       running.pending.add(fail);
-      running.connection.sendRequest(Initialize, init).then(
+      running.connection.sendRequest(Initialize, params).then(
         (info) => {
           running.pending.delete(fail);
           resolve(info);
@@ -173,11 +229,15 @@ export class HostClient {
 
   private onExit(running: Running, code: number | null, signal: NodeJS.Signals | null): void {
     running.connection.dispose();
-    this.lastExit = signal ? `signal ${signal}` : `exit code ${code}`;
-    const error = new ResponseError<void>(
-      ErrorCodes.HostCrashed,
-      `The model host stopped unexpectedly (${this.lastExit}). Pending work was cancelled; see the log for details.`,
-    );
+    const { killed } = running;
+    this.lastExit = killed ? `killed: ${killed.reason}` : signal ? `signal ${signal}` : `exit code ${code}`;
+    this.lastExitWasNativeCrash = !killed && (NATIVE_CRASH_SIGNALS.has(signal ?? '') || code === HostExitCodes.InferenceWorkerDied);
+    const error = killed
+      ? new ResponseError<void>(killed.code, `The model host was stopped: ${killed.reason}. Pending work was cancelled.`)
+      : new ResponseError<void>(
+          ErrorCodes.HostCrashed,
+          `The model host stopped unexpectedly (${this.lastExit}). Pending work was cancelled; see the log for details.`,
+        );
     for (const fail of running.pending) fail(error);
     running.pending.clear();
     if (this.running !== running || this.state === 'stopped') return;
@@ -208,6 +268,7 @@ export class HostClient {
     this.heartbeat = setInterval(() => {
       const running = this.running;
       if (!running) return;
+      void this.enforceMemoryLimit(running);
       const timer = setTimeout(() => {
         this.options.onLog?.({ level: 'error', message: `model host did not answer for ${this.options.heartbeatTimeoutMs} ms; killing it` });
         running.child.kill('SIGKILL');
@@ -218,6 +279,19 @@ export class HostClient {
       );
     }, this.options.heartbeatIntervalMs);
     this.heartbeat.unref();
+  }
+
+  /** Kills the host above InitializeParams.maxMemoryMB, before the machine starts swapping. */
+  private async enforceMemoryLimit(running: Running): Promise<void> {
+    const limitMB = this.init?.maxMemoryMB;
+    const pid = running.child.pid;
+    if (!limitMB || pid === undefined) return;
+    const bytes = await residentBytes(pid);
+    if (bytes === undefined || bytes <= limitMB * MB || this.running !== running || running.killed) return;
+    const reason = `it used ${Math.round(bytes / MB)} MB of memory, above the limit of ${limitMB} MB`;
+    this.options.onLog?.({ level: 'error', message: `model host: ${reason}; killing it` });
+    running.killed = { code: ErrorCodes.HostMemoryLimit, reason };
+    running.child.kill('SIGKILL');
   }
 
   private stopHeartbeat(): void {
@@ -236,4 +310,20 @@ export class HostClient {
     this.state = state;
     this.options.onStateChange?.(state, detail);
   }
+}
+
+/**
+ * The resident memory of a process as the OS sees it, native allocations included: /proc on Linux, ps on macOS and
+ * the BSDs. Undefined when unknown (the process is gone, or Windows: the limit is not enforced there).
+ */
+async function residentBytes(pid: number): Promise<number | undefined> {
+  if (process.platform === 'linux') {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+    const kB = /^VmRSS:\s*(\d+) kB/m.exec(status)?.[1];
+    return kB === undefined ? undefined : Number(kB) * 1024;
+  }
+  if (process.platform === 'win32') return undefined;
+  const { stdout } = await promisify(execFile)('ps', ['-o', 'rss=', '-p', String(pid)]).catch(() => ({ stdout: '' }));
+  const kB = Number.parseInt(stdout.trim(), 10);
+  return Number.isNaN(kB) ? undefined : kB * 1024;
 }

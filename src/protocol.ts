@@ -34,6 +34,18 @@ export interface InitializeParams {
   threads: number;
   /** Root folder for persistent indexes; omitted = in memory only. */
   indexDir?: string;
+  /**
+   * Resident-memory ceiling of the host in MB. Enforced by the client, which reads the host's RSS from the OS on
+   * every heartbeat (a host stuck in native code cannot report its own) and kills it above the limit.
+   */
+  maxMemoryMB?: number;
+  /**
+   * A file the host keeps the texts being embedded in, so that after a native crash the next host can isolate the
+   * input that caused it (see host/crashJournal.ts). HostClient sets it; omitted = no isolation.
+   */
+  crashJournal?: string;
+  /** How often a long build is saved, so a crash resumes from what is stored (default 30 s). */
+  saveIntervalMs?: number;
 }
 
 export interface EmbedParams {
@@ -69,10 +81,13 @@ export interface IndexParams {
   progressToken?: string;
 }
 
+/** Why a file is not indexed: a walk rule, or 'crashed-host' (embedding it crashed the model host twice). */
+export type SkippedReason = SkipReason | 'crashed-host';
+
 export interface SkippedReport {
   root: string;
   relPath: string;
-  reason: SkipReason;
+  reason: SkippedReason;
   detail?: string;
 }
 
@@ -162,7 +177,17 @@ export const ErrorCodes = {
   ModelInvalid: -32002,
   HostCrashed: -32003,
   HostUnresponsive: -32004,
+  /** The host went above InitializeParams.maxMemoryMB and was killed. */
+  HostMemoryLimit: -32005,
+  /** A text to embed crashed the host before (see host/crashJournal.ts) and is refused. */
+  InputCrashesHost: -32006,
   Cancelled: -32800,
+} as const;
+
+/** Exit codes of the host process that the client tells apart. */
+export const HostExitCodes = {
+  /** An inference worker stopped on its own: like a native crash, most likely caused by its input. */
+  InferenceWorkerDied: 70,
 } as const;
 
 export const Initialize = new RequestType<InitializeParams, ModelInfo, void>('similarSentences/initialize');

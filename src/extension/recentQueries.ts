@@ -23,8 +23,4 @@ export class RecentQueries {
     if (!text) return;
     await this.memento.update(KEY, [text, ...this.list().filter((item) => item !== text)].slice(0, MAX_RECENT_QUERIES));
   }
-
-  async clear(): Promise<void> {
-    await this.memento.update(KEY, []);
-  }
 }

@@ -43,10 +43,6 @@ export class ResultRegistry {
     }
     return undefined;
   }
-
-  clear(): void {
-    this.sets = [];
-  }
 }
 
 /**

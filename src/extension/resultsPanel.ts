@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { ExtensionMessage, WebviewMessage } from '../webview/protocol';
 import { WebviewConnection, webviewOptions } from './webviewConnection';
 
-export const PANEL_VIEW_TYPE = 'similarSentences.results';
+const PANEL_VIEW_TYPE = 'similarSentences.results';
 
 export class ResultsPanel implements vscode.Disposable {
   private panel?: vscode.WebviewPanel;

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { HostClient, type ClientState } from '../client';
-import { compileGlobs, type PathMatcher } from '../core/globs';
+import { compileGlobs } from '../core/globs';
 import { clearIndexes } from '../core/index/storage';
 import { DEFAULT_EXCLUDES } from '../core/walk';
 import { ClearIndex, ErrorCodes, IndexFolders, Search, Status, UpdateFiles, type FileChange, type FolderSpec, type ModelSpec, type ProgressParams, type SearchResult, type UnitLocation } from '../protocol';
@@ -40,7 +40,8 @@ export class SimilarityService implements vscode.Disposable {
   private indexing?: Promise<void>;
   private searchCancellation?: vscode.CancellationTokenSource;
   private readonly progressListeners = new Map<string, (params: ProgressParams) => void>();
-  private filters = new Map<string, PathMatcher>();
+  /** Per workspace folder: whether a relPath is one the walk would index. */
+  private readonly filters = new Map<string, (relPath: string) => boolean>();
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -149,16 +150,16 @@ export class SimilarityService implements vscode.Disposable {
 
   /** Whether a path falls under the include/exclude rules the walk uses (`.gitignore` is the host's to apply). */
   isIndexable(root: string, relPath: string): boolean {
-    let matcher = this.filters.get(root);
-    if (!matcher) {
+    let indexable = this.filters.get(root);
+    if (!indexable) {
       const spec = this.folderSpecs().find((candidate) => candidate.root === root);
       if (!spec) return false;
       const exclude = compileGlobs([...DEFAULT_EXCLUDES, ...(spec.walk.exclude ?? [])]);
       const include = compileGlobs(spec.walk.include ?? []);
-      matcher = { isEmpty: false, matches: (p) => !exclude.matches(p) && (include.isEmpty || include.matches(p)) };
-      this.filters.set(root, matcher);
+      indexable = (candidate) => !exclude.matches(candidate) && (include.isEmpty || include.matches(candidate));
+      this.filters.set(root, indexable);
     }
-    return matcher.matches(relPath);
+    return indexable(relPath);
   }
 
   /** Absolute paths of the workspace folders the host can read (local files only). */

@@ -149,7 +149,7 @@ export function describeModel(model: ModelSource): string {
   return model.kind === 'hub' ? model.id : model.path;
 }
 
-export function defaultEnvironment(trusted: boolean, defaultModel: string): SettingsEnvironment {
+function defaultEnvironment(trusted: boolean, defaultModel: string): SettingsEnvironment {
   return { trusted, cpuCount: os.cpus().length || 1, homeDir: os.homedir(), defaultModel };
 }
 

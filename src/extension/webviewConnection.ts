@@ -6,7 +6,7 @@ import { parseWebviewMessage, type ExtensionMessage, type WebviewMessage } from 
 import { createNonce, renderWebviewHtml, type WebviewKind } from './webviewHtml';
 
 /** The folders a webview may load from: our bundles, our stylesheets, the codicon font. Nothing of the workspace. */
-export function webviewResourceRoots(extensionUri: vscode.Uri): vscode.Uri[] {
+function webviewResourceRoots(extensionUri: vscode.Uri): vscode.Uri[] {
   return [
     vscode.Uri.joinPath(extensionUri, 'dist', 'webview'),
     vscode.Uri.joinPath(extensionUri, 'media'),
@@ -69,11 +69,6 @@ export class WebviewConnection implements vscode.Disposable {
     this.latest.set(slot, message);
     this.unsent.add(slot);
     this.flush();
-  }
-
-  /** The latest message of a slot (what the page shows, or will show once ready). */
-  current(slot: Slot): ExtensionMessage | undefined {
-    return this.latest.get(slot);
   }
 
   /** Call when the view becomes visible again. */

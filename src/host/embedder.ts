@@ -1,6 +1,6 @@
 // The embedder: a pool of inference workers fed with length-sorted batches. Sorting by length keeps padding (and so
 // wasted compute) small; the per-row attention-mask pooling makes the result independent of the batch anyway.
-import { cpus } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ModelInfo, ModelSpec } from '../protocol';
@@ -15,8 +15,8 @@ export interface EmbedOutput {
 
 export interface EmbedOptions {
   signal?: AbortSignal;
-  /** Called with the number of texts done so far. */
-  onProgress?: (done: number) => void;
+  /** Called as each batch is done with its texts' indices and their vectors (indices.length × dim), so callers keep them even if the job is cancelled later. */
+  onBatch?: (indices: number[], vectors: Float32Array, truncated: Uint8Array) => void;
   /** Queries jump ahead of indexing batches. */
   urgent?: boolean;
 }
@@ -26,9 +26,12 @@ export interface PoolLayout {
   intraOpThreads: number;
 }
 
-/** Measured on 2 cores: two single-threaded sessions beat one two-threaded session by ~1.5×. */
-export function poolLayout(threads: number): PoolLayout {
-  const total = Math.max(1, Math.floor(threads) || cpus().length);
+/**
+ * Measured on 2 cores: two single-threaded sessions beat one two-threaded session by ~1.5×. More threads than cores
+ * only add contention, so a larger setting is clamped to the cores this process may use.
+ */
+export function poolLayout(threads: number, cores = availableParallelism()): PoolLayout {
+  const total = Math.min(Math.max(1, Math.floor(threads) || cores), cores);
   const workers = Math.min(total, 2);
   return { workers, intraOpThreads: Math.max(1, Math.floor(total / workers)) };
 }
@@ -46,7 +49,6 @@ interface Job {
   texts: string[];
   out: EmbedOutput;
   remaining: number;
-  done: number;
   options: EmbedOptions;
   resolve: (out: EmbedOutput) => void;
   reject: (error: Error) => void;
@@ -55,7 +57,7 @@ interface Job {
 
 interface PoolWorker {
   worker: Worker;
-  busy?: { id: number; batch: Batch };
+  busy?: { id: number; batch: Batch; texts: string[] };
 }
 
 export class Embedder {
@@ -76,6 +78,8 @@ export class Embedder {
 
   /** Set by the host: called when a worker stops on its own. */
   onBroken?: (reason: string) => void;
+  /** Set by the host: called synchronously with every text in the workers before a batch is posted (see crashJournal.ts). */
+  onInFlight?: (texts: string[]) => void;
 
   static async load(spec: ModelSpec, threads: number, workerScript = join(__dirname, 'inference-worker.js')): Promise<Embedder> {
     const config = await readEmbeddingConfig(spec.dir, spec.maxLength);
@@ -101,12 +105,25 @@ export class Embedder {
     };
     if (texts.length === 0) return Promise.resolve(out);
     if (this.disposed) return Promise.reject(new Error('embedder disposed'));
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(abortError());
     return new Promise((resolve, reject) => {
-      const job: Job = { texts, out, remaining: texts.length, done: 0, options, resolve, reject, failed: false };
+      const onAbort = () => this.fail(job, abortError());
+      // One request's signal serves many jobs: each removes its listener when done, which also frees its output.
+      const settled = () => signal?.removeEventListener('abort', onAbort);
+      const job: Job = {
+        texts,
+        out,
+        remaining: texts.length,
+        options,
+        resolve: (value) => (settled(), resolve(value)),
+        reject: (error) => (settled(), reject(error)),
+        failed: false,
+      };
       const batches = lengthSortedBatches(texts).map((indices) => ({ indices, job }));
       if (options.urgent) this.queue.unshift(...batches);
       else this.queue.push(...batches);
-      options.signal?.addEventListener('abort', () => this.fail(job, abortError()), { once: true });
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.pump();
     });
   }
@@ -118,15 +135,18 @@ export class Embedder {
   }
 
   private pump(): void {
+    const dispatched: PoolWorker[] = [];
     for (const w of this.workers) {
       if (w.busy) continue;
       const batch = this.queue.shift();
-      if (!batch) return;
-      const id = this.nextId++;
-      w.busy = { id, batch };
-      const message: ToWorker = { type: 'embed', id, texts: batch.indices.map((i) => batch.job.texts[i]) };
-      w.worker.postMessage(message);
+      if (!batch) break;
+      w.busy = { id: this.nextId++, batch, texts: batch.indices.map((i) => batch.job.texts[i]) };
+      dispatched.push(w);
     }
+    if (dispatched.length === 0) return;
+    // Recorded before any of them can start: a native crash must find its input on disk.
+    this.onInFlight?.(this.workers.flatMap((w) => w.busy?.texts ?? []));
+    for (const { worker, busy } of dispatched) worker.postMessage({ type: 'embed', id: busy!.id, texts: busy!.texts } satisfies ToWorker);
   }
 
   private onMessage(w: PoolWorker, message: FromWorker): void {
@@ -143,10 +163,14 @@ export class Embedder {
         job.out.tokenCounts[target] = message.tokenCounts[row];
         job.out.truncated[target] = message.truncated[row];
       });
-      job.remaining -= indices.length;
-      job.done += indices.length;
-      job.options.onProgress?.(job.done);
-      if (job.remaining === 0) job.resolve(job.out);
+      try {
+        job.options.onBatch?.(indices, message.vectors, message.truncated);
+        job.remaining -= indices.length;
+        if (job.remaining === 0) job.resolve(job.out);
+      } catch (error) {
+        // A throwing callback fails its job: thrown from a worker's message event, it would take the host down.
+        this.fail(job, error as Error);
+      }
     }
     this.pump();
   }

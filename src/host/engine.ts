@@ -1,24 +1,26 @@
 // The host's engine: walk → units → embed → index → search, one WorkspaceIndex per workspace folder.
 // Embedding runs in the worker pool while this thread keeps walking and segmenting, so the workers never starve.
+import { setMaxListeners } from 'node:events';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CancellationToken } from 'vscode-jsonrpc';
-import { clearIndexes, hashContent, IndexIdentity, WorkspaceIndex } from '../core/index/workspaceIndex';
+import { ResponseError, type CancellationToken } from 'vscode-jsonrpc';
+import { clearIndexes, hashContent, IndexIdentity, WorkspaceIndex, type FileMeta } from '../core/index/workspaceIndex';
 import { defaultUnitMode, splitUnits, Unit, UnitMode } from '../core/units';
 import { readTextFile, walkFolder } from '../core/walk';
-import type {
-  EmbedParams,
-  EmbedResult,
-  FolderSpec,
-  HostStatus,
-  IndexParams,
-  IndexSummary,
-  ProgressParams,
-  SearchHit,
-  SearchParams,
-  SearchResult,
-  SkippedReport,
-  UpdateFilesParams,
+import {
+  ErrorCodes,
+  type EmbedParams,
+  type EmbedResult,
+  type FolderSpec,
+  type HostStatus,
+  type IndexParams,
+  type IndexSummary,
+  type ProgressParams,
+  type SearchHit,
+  type SearchParams,
+  type SearchResult,
+  type SkippedReport,
+  type UpdateFilesParams,
 } from '../protocol';
 import type { Embedder } from './embedder';
 
@@ -27,31 +29,65 @@ export interface EngineEvents {
   progress(params: ProgressParams): void;
 }
 
+export interface EngineOptions {
+  /** Texts that crashed the host (see crashJournal.ts): never embedded; files containing them are quarantined. */
+  poison?: ReadonlySet<string>;
+  /** How often a long build is saved, so a crash resumes from what is stored. */
+  saveIntervalMs?: number;
+}
+
 /** Texts handed to the workers at a time while the walk goes on. */
 const EMBED_CHUNK = 2048;
-/** A long build is saved this often, so a crash resumes from what is stored. */
 const SAVE_EVERY_MS = 30_000;
 const PROGRESS_EVERY_MS = 200;
 const SKIPPED_SAMPLE = 50;
+/**
+ * A quarantined file stays in the index with no units and this mark before its content hash: the mark is stored
+ * with the index, so the file is not read again while unchanged, and is retried once it changes or after Clear Index.
+ */
+const QUARANTINED = 'crashed-host:';
 
 interface Folder {
   spec: FolderSpec;
   index: WorkspaceIndex;
   /** Texts handed to the workers and not stored yet, so overlapping chunks never embed a text twice. */
   inFlight: Set<string>;
+  /** Files of the index that are quarantine marks, not indexed files. */
+  quarantined: Set<string>;
+  /** The save in progress: vectors that arrive meanwhile are added after it (see store). */
+  saving?: Promise<void>;
+  lastSave: number;
 }
+
+/** The state of one IndexFolders or UpdateFiles request. */
+interface Run {
+  summary: IndexSummary;
+  signal?: AbortSignal;
+  report?: ProgressReporter;
+  /** Texts handed to the embedder so far; summary.embedded counts those done. */
+  queued: number;
+}
+
+type SkipHandler = (skipped: Omit<SkippedReport, 'root'>) => void;
 
 export class Engine {
   private readonly folders = new Map<string, Folder>();
   private indexing = 0;
+  private readonly poison: ReadonlySet<string>;
+  private readonly saveIntervalMs: number;
 
   constructor(
     readonly embedder: Embedder,
     private readonly indexDir: string | undefined,
     private readonly events: EngineEvents,
-  ) {}
+    options: EngineOptions = {},
+  ) {
+    this.poison = options.poison ?? new Set();
+    this.saveIntervalMs = options.saveIntervalMs ?? SAVE_EVERY_MS;
+  }
 
   async embed({ texts }: EmbedParams, token: CancellationToken): Promise<EmbedResult> {
+    this.refusePoison(texts);
     const out = await this.embedder.embed(texts, { signal: toSignal(token), urgent: true });
     const { dim } = this.embedder.info;
     return {
@@ -63,45 +99,47 @@ export class Engine {
 
   async indexFolders(params: IndexParams, token: CancellationToken): Promise<IndexSummary> {
     const started = Date.now();
-    const summary = emptySummary();
+    const run: Run = { summary: emptySummary(), signal: toSignal(token), report: throttledProgress(params.progressToken, this.events.progress), queued: 0 };
     this.indexing++;
     try {
       for (const spec of params.folders) {
         const folder = await this.openFolder(spec);
-        await this.indexFolder(folder, summary, params.progressToken, token);
+        await this.indexFolder(folder, run);
       }
     } finally {
       this.indexing--;
     }
-    summary.elapsedMs = Date.now() - started;
-    return summary;
+    run.summary.elapsedMs = Date.now() - started;
+    return run.summary;
   }
 
   async updateFiles(params: UpdateFilesParams, token: CancellationToken): Promise<IndexSummary> {
     const started = Date.now();
-    const summary = emptySummary();
+    const run: Run = { summary: emptySummary(), signal: toSignal(token), queued: 0 };
+    const { summary } = run;
     const touched = new Set<Folder>();
     for (const change of params.changes) {
       const folder = this.folders.get(change.root);
       if (!folder) continue; // not indexed yet: the first search indexes it from disk
       touched.add(folder);
+      await this.notSaving(folder); // refreshFromDisk waits again after its own reads
+      const onSkip = skipHandler(summary, change.root);
       const unitModes = { ...folder.spec.unitModes, ...params.unitModes };
       if ('deleted' in change) {
-        folder.index.removeFile(change.relPath);
+        this.removeFile(folder, change.relPath);
       } else if ('text' in change) {
         // Unsaved editor text: recorded with an impossible size so the next walk compares the disk file by hash.
         const units = this.units(change.relPath, change.text, unitModes);
-        folder.index.setFile(change.relPath, { size: -1, mtimeMs: -1, contentHash: hashContent(change.text) }, units);
+        this.setFile(folder, change.relPath, { size: -1, mtimeMs: -1, contentHash: hashContent(change.text) }, units, onSkip);
       } else {
-        await this.refreshFromDisk(folder, change.relPath, unitModes, summary);
+        await this.refreshFromDisk(folder, change.relPath, unitModes, onSkip);
       }
     }
     for (const folder of touched) {
-      await this.embedMissing(folder, summary, undefined, token);
-      await folder.index.save();
-      const stats = folder.index.stats();
-      summary.files += stats.files;
-      summary.units += stats.units;
+      await this.embedMissing(folder, run);
+      await this.save(folder);
+      summary.files += this.fileCount(folder);
+      summary.units += folder.index.stats().units;
     }
     summary.elapsedMs = Date.now() - started;
     return summary;
@@ -109,6 +147,7 @@ export class Engine {
 
   async search(params: SearchParams, token: CancellationToken): Promise<SearchResult> {
     const started = Date.now();
+    this.refusePoison([params.query]);
     const query = await this.embedder.embed([params.query], { signal: toSignal(token), urgent: true });
     const roots = params.roots ?? [...this.folders.keys()];
     const hits: SearchHit[] = [];
@@ -143,16 +182,15 @@ export class Engine {
   status(): Omit<HostStatus, 'pid' | 'rssBytes'> {
     let files = 0;
     let units = 0;
-    for (const { index } of this.folders.values()) {
-      const stats = index.stats();
-      files += stats.files;
-      units += stats.units;
+    for (const folder of this.folders.values()) {
+      files += this.fileCount(folder);
+      units += folder.index.stats().units;
     }
     return { state: this.indexing ? 'indexing' : 'ready', model: this.embedder.info, files, units };
   }
 
   async dispose(): Promise<void> {
-    await Promise.all([...this.folders.values()].map((f) => f.index.save().catch(() => undefined)));
+    await Promise.all([...this.folders.values()].map((f) => this.save(f).catch(() => undefined)));
     await this.embedder.dispose();
   }
 
@@ -165,103 +203,162 @@ export class Engine {
     let folder = this.folders.get(spec.root);
     if (!folder) {
       const index = await WorkspaceIndex.open(this.indexDir, spec.root, this.identity(), (m) => this.events.log('warn', m));
-      folder = { spec, index, inFlight: new Set() };
+      const quarantined = new Set([...index.files()].filter((relPath) => index.fileMeta(relPath)!.contentHash.startsWith(QUARANTINED)));
+      folder = { spec, index, inFlight: new Set(), quarantined, lastSave: Date.now() };
       this.folders.set(spec.root, folder);
     }
     folder.spec = spec;
     return folder;
   }
 
-  private async indexFolder(folder: Folder, summary: IndexSummary, progressToken: string | undefined, token: CancellationToken): Promise<void> {
+  private async indexFolder(folder: Folder, run: Run): Promise<void> {
     const { spec, index } = folder;
+    const { summary, signal, report } = run;
     const embeddedBefore = summary.embedded;
-    const signal = toSignal(token);
-    const report = throttledProgress(progressToken, this.events.progress);
+    const onSkip = skipHandler(summary, spec.root);
     const seen = new Set<string>();
-    const inFlight: Promise<void>[] = [];
+    const chunks: Promise<void>[] = [];
     let pendingTexts = 0;
-    let lastSave = Date.now();
-    const onSkip = (s: { relPath: string; reason: SkippedReport['reason']; detail?: string }) => {
-      summary.skippedCount++;
-      if (summary.skipped.length < SKIPPED_SAMPLE) summary.skipped.push({ root: spec.root, ...s });
-    };
+    // A file already in the index uses a text that crashed the host: read every file again to find it (rare).
+    const rescan = this.poison.size > 0 && index.textsWithoutVectors().some((text) => this.poison.has(text));
+    if (rescan) this.events.log('warn', `${spec.root}: a stored file contains a text that crashed the model host; reading every file again to find it`);
 
     try {
       for await (const file of walkFolder(spec.root, { ...spec.walk, signal }, onSkip)) {
         seen.add(file.relPath);
-        report('walking', seen.size);
+        report?.('walking', seen.size);
         const known = index.fileMeta(file.relPath);
-        if (known && known.size === file.size && known.mtimeMs === file.mtimeMs) continue;
+        const unchanged = known && known.size === file.size && known.mtimeMs === file.mtimeMs;
+        if (unchanged && folder.quarantined.has(file.relPath)) {
+          onSkip(crashedHost(file.relPath));
+          continue;
+        }
+        if (unchanged && !rescan) continue;
         const read = await readTextFile(file.absPath, spec.walk.maxFileBytes);
         if ('skipped' in read) {
           onSkip({ relPath: file.relPath, reason: read.skipped, detail: read.detail });
           continue;
         }
         const units = this.units(file.relPath, read.text, spec.unitModes);
-        index.setFile(file.relPath, { size: file.size, mtimeMs: file.mtimeMs, contentHash: hashContent(read.text) }, units);
+        await this.notSaving(folder);
+        if (!this.setFile(folder, file.relPath, { size: file.size, mtimeMs: file.mtimeMs, contentHash: hashContent(read.text) }, units, onSkip)) continue;
         pendingTexts += units.length;
         if (pendingTexts >= EMBED_CHUNK) {
           pendingTexts = 0;
-          inFlight.push(this.embedMissing(folder, summary, report, token));
+          chunks.push(this.embedMissing(folder, run));
         }
-        if (Date.now() - lastSave > SAVE_EVERY_MS) {
-          lastSave = Date.now();
-          await Promise.all(inFlight);
-          await index.save();
-        }
+        this.saveIfDue(folder);
       }
-      for (const relPath of [...index.files()]) if (!seen.has(relPath)) index.removeFile(relPath);
-      inFlight.push(this.embedMissing(folder, summary, report, token));
-      await Promise.all(inFlight);
+      await this.notSaving(folder);
+      for (const relPath of [...index.files()]) if (!seen.has(relPath)) this.removeFile(folder, relPath);
+      chunks.push(this.embedMissing(folder, run));
+      await Promise.all(chunks);
     } finally {
       // Whatever was embedded before a cancel or failure is kept.
-      await Promise.allSettled(inFlight);
-      report('saving', 0, undefined, true);
-      await index.save();
+      await Promise.allSettled(chunks);
+      report?.('saving', 0, undefined, true);
+      await this.save(folder);
     }
     const stats = index.stats();
-    summary.files += stats.files;
+    summary.files += this.fileCount(folder);
     summary.units += stats.units;
     summary.reused += Math.max(0, stats.vectors - (summary.embedded - embeddedBefore));
   }
 
   /** Embeds every distinct text of the index that has no vector yet and is not already being embedded. */
-  private async embedMissing(
-    { index, inFlight }: Folder,
-    summary: IndexSummary,
-    report: ProgressReporter | undefined,
-    token: CancellationToken | undefined,
-  ): Promise<void> {
-    const texts = index.textsWithoutVectors().filter((t) => !inFlight.has(t));
+  private async embedMissing(folder: Folder, run: Run): Promise<void> {
+    const { inFlight } = folder;
+    const texts = folder.index.textsWithoutVectors().filter((t) => !inFlight.has(t) && !this.poison.has(t));
     if (texts.length === 0) return;
     for (const t of texts) inFlight.add(t);
-    const base = summary.embedded;
-    summary.embedded += texts.length;
+    run.queued += texts.length;
     try {
-      const out = await this.embedder.embed(texts, {
-        signal: token && toSignal(token),
-        onProgress: (done) => report?.('embedding', base + done, summary.embedded),
+      await this.embedder.embed(texts, {
+        signal: run.signal,
+        // Stored batch by batch: a crash or a cancel keeps everything embedded before it.
+        onBatch: (indices, vectors, truncated) => {
+          this.store(folder, indices.map((i) => texts[i]), vectors);
+          run.summary.embedded += indices.length;
+          for (const t of truncated) run.summary.truncated += t;
+          run.report?.('embedding', run.summary.embedded, run.queued);
+          this.saveIfDue(folder);
+        },
       });
-      index.addVectors(texts, out.vectors);
-      for (const t of out.truncated) summary.truncated += t;
     } finally {
       for (const t of texts) inFlight.delete(t);
     }
   }
 
-  private async refreshFromDisk(folder: Folder, relPath: string, unitModes: Record<string, UnitMode> | undefined, summary: IndexSummary): Promise<void> {
+  /** Adds vectors after the save in progress, if any: a save snapshots state across awaits, so nothing may change under it. */
+  private store(folder: Folder, texts: string[], vectors: Float32Array): void {
+    if (!folder.saving) return folder.index.addVectors(texts, vectors);
+    const later = () => this.store(folder, texts, vectors);
+    void folder.saving.then(later, later);
+  }
+
+  /** Saves one folder, one save at a time; a save requested while one runs follows it with what came since. */
+  private async save(folder: Folder): Promise<void> {
+    await this.notSaving(folder);
+    folder.saving = folder.index.save().finally(() => {
+      folder.saving = undefined;
+      folder.lastSave = Date.now();
+    });
+    await folder.saving;
+  }
+
+  /** Waits for the save in progress: the index is only changed between saves (vectors are deferred, see store). */
+  private async notSaving(folder: Folder): Promise<void> {
+    while (folder.saving) await folder.saving.catch(() => undefined);
+  }
+
+  /** Saves a long build every saveIntervalMs without waiting for it; a failure is logged, and the final save reports it. */
+  private saveIfDue(folder: Folder): void {
+    if (folder.saving || Date.now() - folder.lastSave < this.saveIntervalMs) return;
+    this.save(folder).catch((error: unknown) => this.events.log('warn', `saving the index failed: ${(error as Error).message}`));
+  }
+
+  /** Sets a file's units, or quarantines the file when one of them crashed the host (returns false then). */
+  private setFile(folder: Folder, relPath: string, meta: FileMeta, units: Unit[], onSkip: SkipHandler): boolean {
+    folder.quarantined.delete(relPath);
+    const poisoned = this.poison.size > 0 ? units.find((unit) => this.poison.has(unit.text)) : undefined;
+    if (!poisoned) {
+      folder.index.setFile(relPath, meta, units);
+      return true;
+    }
+    folder.index.setFile(relPath, { ...meta, contentHash: QUARANTINED + meta.contentHash }, []);
+    folder.quarantined.add(relPath);
+    onSkip(crashedHost(relPath));
+    this.events.log('warn', `${relPath}: line ${poisoned.line} crashed the model host; the file is not indexed until it changes`);
+    return false;
+  }
+
+  private removeFile(folder: Folder, relPath: string): void {
+    folder.quarantined.delete(relPath);
+    folder.index.removeFile(relPath);
+  }
+
+  private fileCount(folder: Folder): number {
+    return folder.index.stats().files - folder.quarantined.size;
+  }
+
+  private refusePoison(texts: string[]): void {
+    const poisoned = texts.find((text) => this.poison.has(text));
+    if (poisoned === undefined) return;
+    throw new ResponseError(ErrorCodes.InputCrashesHost, `This text crashed the model host before and is not embedded again: ${JSON.stringify(poisoned.slice(0, 80))}`);
+  }
+
+  private async refreshFromDisk(folder: Folder, relPath: string, unitModes: Record<string, UnitMode> | undefined, onSkip: SkipHandler): Promise<void> {
     const absPath = join(folder.spec.root, relPath);
     const info = await stat(absPath).catch(() => undefined);
-    if (!info?.isFile()) return folder.index.removeFile(relPath);
-    const read = await readTextFile(absPath, folder.spec.walk.maxFileBytes);
-    if ('skipped' in read) {
-      folder.index.removeFile(relPath);
-      summary.skippedCount++;
-      summary.skipped.push({ root: folder.spec.root, relPath, reason: read.skipped, detail: read.detail });
+    const read = info?.isFile() ? await readTextFile(absPath, folder.spec.walk.maxFileBytes) : undefined;
+    await this.notSaving(folder);
+    if (info && read && 'text' in read) {
+      const units = this.units(relPath, read.text, unitModes);
+      this.setFile(folder, relPath, { size: info.size, mtimeMs: info.mtimeMs, contentHash: hashContent(read.text) }, units, onSkip);
       return;
     }
-    const units = this.units(relPath, read.text, unitModes);
-    folder.index.setFile(relPath, { size: info.size, mtimeMs: info.mtimeMs, contentHash: hashContent(read.text) }, units);
+    this.removeFile(folder, relPath);
+    if (read && 'skipped' in read) onSkip({ relPath, reason: read.skipped, detail: read.detail });
   }
 
   private units(relPath: string, text: string, unitModes: Record<string, UnitMode> | undefined): Unit[] {
@@ -283,12 +380,26 @@ function throttledProgress(token: string | undefined, send: (p: ProgressParams) 
   };
 }
 
+/** Adds a skipped file to the summary: all are counted, a bounded sample is listed. */
+function skipHandler(summary: IndexSummary, root: string): SkipHandler {
+  return (skipped) => {
+    summary.skippedCount++;
+    if (summary.skipped.length < SKIPPED_SAMPLE) summary.skipped.push({ root, ...skipped });
+  };
+}
+
+function crashedHost(relPath: string): Omit<SkippedReport, 'root'> {
+  return { relPath, reason: 'crashed-host', detail: 'embedding it crashed the model host twice; retried once the file changes' };
+}
+
 function emptySummary(): IndexSummary {
   return { files: 0, units: 0, embedded: 0, reused: 0, truncated: 0, skipped: [], skippedCount: 0, elapsedMs: 0 };
 }
 
 function toSignal(token: CancellationToken): AbortSignal {
   const controller = new AbortController();
+  // Every embedding job of a request listens to it, many at a time while the walk runs ahead: not a leak.
+  setMaxListeners(0, controller.signal);
   if (token.isCancellationRequested) controller.abort();
   else token.onCancellationRequested(() => controller.abort());
   return controller.signal;

@@ -12,6 +12,10 @@ env.allowLocalModels = true;
 env.useFSCache = false;
 env.useBrowserCache = false;
 
+// Test hook (fault injection), set only by test/host/reliability.test.ts: a batch containing this text kills the
+// process with SIGABRT, as a native abort inside onnxruntime would. Unset, it costs one check per batch.
+const crashOn = process.env.SIMILAR_SENTENCES_TEST_CRASH_ON;
+
 const port = parentPort!;
 let loaded: { tokenizer: PreTrainedTokenizer; special: SpecialTokens; model: PreTrainedModel; settings: LoadMessage } | undefined;
 
@@ -43,6 +47,7 @@ async function load(settings: LoadMessage): Promise<void> {
 
 async function embed({ id, texts }: EmbedMessage): Promise<void> {
   if (!loaded) throw new Error('model not loaded');
+  if (crashOn && texts.some((text) => text.includes(crashOn))) return void process.kill(process.pid, 'SIGABRT');
   const { tokenizer, special, model, settings } = loaded;
   const encoded = encodeBatch(tokenizer, special, texts, settings.maxLength);
   const dims = [encoded.batch, encoded.sequence];

@@ -11,6 +11,7 @@ import {
   ClearIndex,
   Embed,
   ErrorCodes,
+  HostExitCodes,
   IndexFolders,
   Initialize,
   InitializeParams,
@@ -21,12 +22,15 @@ import {
   Status,
   UpdateFiles,
 } from '../protocol';
-import { Embedder } from './embedder';
+import { CrashJournal } from './crashJournal';
+import { Embedder, poolLayout } from './embedder';
 import { Engine, isCancellation } from './engine';
 
 const connection = createMessageConnection(new IPCMessageReader(process), new IPCMessageWriter(process));
 let engine: Engine | undefined;
 let loading: Promise<Engine> | undefined;
+/** Opened once per process: what earlier hosts of the same client were embedding when they crashed. */
+let journal: CrashJournal | undefined;
 
 // No orphans: when the parent goes away (closed window, killed CLI), so does the host.
 process.on('disconnect', () => process.exit(0));
@@ -51,13 +55,23 @@ async function load(params: InitializeParams): Promise<Engine> {
   }
   embedder.onBroken = (reason) => {
     log('error', `${reason}; restarting the model host`);
-    process.exit(70);
+    process.exit(HostExitCodes.InferenceWorkerDied);
   };
-  log('info', `model ${params.model.id} (${params.model.dtype}) loaded: dim ${embedder.info.dim}, max ${embedder.info.maxLength} tokens, ${embedder.info.pooling} pooling`);
-  return new Engine(embedder, params.indexDir, {
-    log,
-    progress: (p) => void connection.sendNotification(Progress, p),
-  });
+  const { workers, intraOpThreads } = poolLayout(params.threads);
+  log('info', `model ${params.model.id} (${params.model.dtype}) loaded: dim ${embedder.info.dim}, max ${embedder.info.maxLength} tokens, ${embedder.info.pooling} pooling, ${workers} worker(s) × ${intraOpThreads} thread(s)`);
+  if (params.crashJournal) {
+    const current = (journal ??= CrashJournal.open(params.crashJournal, (message) => log('warn', message)));
+    embedder.onInFlight = (texts) => current.record(texts);
+    // Before any other work, so a suspect that crashes again is known to have done it alone.
+    if (current.suspects.size) log('warn', `embedding ${current.suspects.size} text(s) in flight during a crash one by one`);
+    await current.clearSuspects((texts) => embedder.embed(texts));
+  }
+  return new Engine(
+    embedder,
+    params.indexDir,
+    { log, progress: (p) => void connection.sendNotification(Progress, p) },
+    { poison: journal?.poison, saveIntervalMs: params.saveIntervalMs },
+  );
 }
 
 async function ready(): Promise<Engine> {

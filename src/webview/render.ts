@@ -17,7 +17,7 @@ export function element<K extends keyof HTMLElementTagNameMap>(tag: K, className
   return node;
 }
 
-export function formatScore(score: number): string {
+function formatScore(score: number): string {
   return score.toFixed(3);
 }
 
@@ -164,7 +164,7 @@ function hasTextSelection(): boolean {
   return !!selection && !selection.isCollapsed;
 }
 
-export function renderSnippet(lines: readonly SnippetLine[]): HTMLElement {
+function renderSnippet(lines: readonly SnippetLine[]): HTMLElement {
   const snippet = element('div', 'snippet');
   for (const line of lines) {
     const row = element('div', line.unitStart === undefined ? 'line' : 'line in-unit');

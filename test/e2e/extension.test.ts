@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import type { FrameLocator, Page } from 'playwright-core';
 import { ensureTestModel } from '../fixtures/models/generate';
 import { generateSyntheticWorkspace } from '../fixtures/syntheticWorkspace';
-import { darkTheme, editorCursor, lightTheme, openFile, runCommand, screenshot, selectLines, selectText, setTheme, webviewFrame, withWorkbench } from './harness';
+import { darkTheme, editorCursor, lightTheme, openFile, runCommand, runFolder, screenshot, selectLines, selectText, setTheme, webviewFrame, withWorkbench } from './harness';
 import { freePort } from './harness/free-port';
 import { repoRoot } from './harness/paths';
 
@@ -34,10 +34,13 @@ interface CliHit {
 const HOSTILE_LINE =
   'The gnome hid in the walnut husk <img src=x onerror="document.title=\'pwned\'"> </script><script>alert(1)</script> <a href="javascript:alert(1)">click</a> \u202Etxt.exe';
 
+const HOSTILE_FILE_NAME = '<img src=x onerror=alert(2)>.txt';
+
 function makeWorkspace(): string {
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'similar-sentences-ws-'));
   fs.cpSync(path.join(repoRoot, 'test', 'fixtures', 'sample-workspace'), workspace, { recursive: true });
   fs.writeFileSync(path.join(workspace, 'docs', 'hostile.txt'), `${HOSTILE_LINE}\n`);
+  fs.writeFileSync(path.join(workspace, 'docs', HOSTILE_FILE_NAME), 'A gnome hid in a walnut shell.\n');
   return workspace;
 }
 
@@ -155,8 +158,23 @@ test('the extension in VS Code: selection, context menu, keybinding, panel, side
         const locations = await panel.locator('.result .location').allTextContents();
         assert.ok(!locations.includes('README.md:8'), 'the query itself is left out');
         await screenshot(page, 'panel-dark');
+        await page.locator('.editor-group-container', { has: page.locator('.tab.active', { hasText: PANEL_TITLE }) }).screenshot({ path: path.join(runFolder(), 'results-panel-dark.png') });
 
-        // The focus moved to the results: Enter opens the top one, selecting the unit.
+        // Grouped by file, the top result stays first and results sit under their file.
+        await panel.locator('#group-by-file').click();
+        const groups = await panel.locator('.group-file').allTextContents();
+        assert.equal(groups[0], 'README.md');
+        assert.equal(new Set(groups).size, groups.length, 'one group per file');
+        assert.equal(await panel.locator('.result').first().locator('.location').textContent(), 'line 3');
+        await panel.locator('#group-by-file').click();
+        assert.equal(await panel.locator('.group').count(), 0);
+
+        // The arrow keys move through the results; Enter opens the selected one, selecting the unit.
+        await panel.locator('.result').first().focus();
+        await page.keyboard.press('ArrowDown');
+        assert.equal(await panel.locator('.result[aria-selected="true"]').getAttribute('data-score'), await panel.locator('.result').nth(1).getAttribute('data-score'));
+        await page.keyboard.press('ArrowUp');
+        assert.equal(await panel.locator('.result').first().getAttribute('aria-selected'), 'true');
         await page.keyboard.press('Enter');
         await page.waitForFunction(() => document.querySelector('.editor-group-container.active .tab.active .label-name')?.textContent === 'README.md');
         const cursor = await editorCursor(page);
@@ -205,17 +223,22 @@ test('the extension in VS Code: selection, context menu, keybinding, panel, side
         assertTop(await firstResult(side), expectedTop(cliSearch(workspace, model, query)));
         assert.match((await side.locator('.index-units').textContent()) ?? '', /units in \d+ files/);
         await screenshot(page, 'sideview-dark');
+        await side.locator('.result').first().hover();
+        await side.locator('.result').first().locator('.codicon-copy').click();
+        await page.locator('.statusbar-item', { hasText: 'result copied' }).waitFor();
       });
 
       await step('hostile workspace text is rendered as text', async () => {
         const side = await openSideView(page);
         await searchInSideView(side, 'gnome hid in the walnut husk');
-        const hostile = side.locator('.result', { hasText: 'gnome hid' }).first();
+        const hostile = side.locator('.result', { hasText: 'gnome hid in the walnut husk' }).first();
         await hostile.waitFor();
         const shown = await hostile.locator('.snippet').textContent();
         assert.ok(shown?.includes('<img src=x onerror="document.title=\'pwned\'">'), shown ?? '');
         assert.ok(shown?.includes('</script><script>alert(1)</script>'));
         assert.ok(shown?.includes('\u202Etxt.exe'));
+        await side.locator('.location', { hasText: HOSTILE_FILE_NAME }).first().waitFor();
+        assert.ok((await side.locator('.location').allTextContents()).includes(`docs/${HOSTILE_FILE_NAME}:1`));
         // Inside what shows workspace text (the toolbar's web components have <link href> of their own).
         const injected = ['img', 'script', 'a', 'iframe', '[onerror]', '[href]', '[src]'].flatMap((tag) => [`.results ${tag}`, `.query-section ${tag}`]);
         assert.equal(await side.locator(injected.join(', ')).count(), 0);
@@ -277,6 +300,7 @@ test('the extension in VS Code: selection, context menu, keybinding, panel, side
         const panel = await webviewFrame(page, PANEL_TITLE, SEARCH_TIMEOUT_MS);
         await waitForResultsOf(panel, 'The person box was packed');
         await screenshot(page, 'panel-light');
+        await page.locator('.editor-group-container', { has: page.locator('.tab.active', { hasText: PANEL_TITLE }) }).screenshot({ path: path.join(runFolder(), 'results-panel-light.png') });
       });
 
       await step('the results panel comes back after a window reload, and its results still open', async () => {
@@ -296,7 +320,7 @@ test('the extension in VS Code: selection, context menu, keybinding, panel, side
   );
 });
 
-test('offline, a Hub model gives one clear error with Select Local Model Folder… and Retry', { timeout: 300_000 }, async (t) => {
+test('offline, a Hub model gives one clear error with Select Local Model Folder… and Retry; Select Model… sets the model', { timeout: 300_000 }, async (t) => {
   assert.ok(fs.existsSync(VSIX), `no VSIX at ${VSIX}: run npm run package first`);
   const workspace = makeWorkspace();
   t.after(() => fs.rmSync(workspace, { recursive: true, force: true }));
@@ -311,7 +335,7 @@ test('offline, a Hub model gives one clear error with Select Local Model Folder�
       theme: darkTheme,
       userSettings: { 'similarSentences.model': 'Xenova/all-MiniLM-L6-v2', 'similarSentences.downloadEndpoint': endpoint },
     },
-    async ({ page }) => {
+    async ({ page, server }) => {
       await openFile(page, 'README.md');
       await runCommand(page, 'Similar Sentences: Search Workspace by Meaning…');
       await page.locator('.quick-input-box input').fill('jelly in a box');
@@ -335,6 +359,22 @@ test('offline, a Hub model gives one clear error with Select Local Model Folder�
       await page.locator('.notification-toast', { hasText: 'could not be downloaded' }).first().waitFor({ timeout: SEARCH_TIMEOUT_MS });
       assert.equal(await page.locator('.notification-toast', { hasText: 'could not be downloaded' }).count(), 1);
       assert.equal(await page.locator('.notification-toast', { hasText: 'Similar Sentences' }).count(), 1);
+
+      // Select Model… writes the user settings: the weights, then a Hub id (checked as it is typed).
+      const userSetting = (key: string) => JSON.parse(fs.readFileSync(path.join(server.userDataDir, 'User', 'settings.json'), 'utf8'))[key];
+      const row = (text: string | RegExp) => page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: text });
+      await runCommand(page, 'Similar Sentences: Select Model…');
+      await row('Weights: fp32').click();
+      await row(/^q8/).click();
+      await expectSoon(async () => userSetting('similarSentences.dtype') === 'q8', 'dtype q8 in the user settings');
+      await runCommand(page, 'Similar Sentences: Select Model…');
+      await row('Hugging Face model id…').click();
+      const input = page.locator('.quick-input-widget .quick-input-box input');
+      await input.fill('not a model id');
+      await page.locator('.quick-input-message', { hasText: 'A model id looks like owner/name.' }).waitFor();
+      await input.fill('sentence-transformers/all-MiniLM-L6-v2');
+      await input.press('Enter');
+      await expectSoon(async () => userSetting('similarSentences.model') === 'sentence-transformers/all-MiniLM-L6-v2', 'the model id in the user settings');
     },
   );
 });
