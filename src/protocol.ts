@@ -131,12 +131,81 @@ export interface SearchParams {
   exclude?: UnitLocation & { endLine: number };
   /** Only these workspace roots (default: all indexed). */
   roots?: string[];
+  /** Only units of these files, this folder or these globs (as VS Code's Search view scopes a search). */
+  scope?: SearchScope;
+  /** Rocchio refinement: the query vector moves toward the `more` texts and away from the `less` texts. */
+  refine?: Refinement;
+  /** Also report each hit's percentile among all scored units. */
+  percentiles?: boolean;
+}
+
+export interface SearchScope {
+  files?: Array<{ root: string; relPath: string }>;
+  /** A folder of a workspace root ('' = the whole root). */
+  folder?: { root: string; relPath: string };
+  /** Glob patterns relative to each root, as typed in a search view. */
+  include?: string[];
+  exclude?: string[];
+}
+
+export interface Refinement {
+  more: string[];
+  less: string[];
 }
 
 export interface SearchHit extends Unit {
   root: string;
   relPath: string;
   score: number;
+  /** Share (0–100) of the searched units that score below this hit for this query. */
+  percentile?: number;
+}
+
+/** Why a result matched: with mean pooling, cos(q, d) = Σ_t q̂·h_t / (n·|d|) splits exactly over d's tokens. */
+export interface ExplainParams {
+  query: string;
+  text: string;
+  refine?: Refinement;
+}
+
+export interface Contribution {
+  /** The token or word as it appears in `text`. */
+  text: string;
+  /** UTF-16 offsets in `text`; special tokens ([CLS], [SEP]) have start = end = -1. */
+  start: number;
+  end: number;
+  /** Its additive share of the cosine: contributions sum to `score`. */
+  contribution: number;
+}
+
+export interface ExplainResult {
+  score: number;
+  tokens: Contribution[];
+  /** Word pieces merged into words (special tokens folded into no word), for highlighting. */
+  words: Contribution[];
+}
+
+export interface DuplicatesParams {
+  /** Cosine above which two units count as near-duplicates. */
+  threshold: number;
+  roots?: string[];
+  scope?: SearchScope;
+  /** Largest clusters first; at most this many. */
+  maxClusters?: number;
+}
+
+export interface DuplicateCluster {
+  /** The first member is the cluster's representative; each member's score is its cosine to it. */
+  members: SearchHit[];
+  /** Distinct texts among the members (members with identical text are exact duplicates). */
+  distinctTexts: number;
+}
+
+export interface DuplicatesResult {
+  clusters: DuplicateCluster[];
+  /** Units compared. */
+  units: number;
+  elapsedMs: number;
 }
 
 export interface SearchResult {
@@ -196,6 +265,8 @@ export const IndexFolders = new RequestType<IndexParams, IndexSummary, void>('si
 export const UpdateFiles = new RequestType<UpdateFilesParams, IndexSummary, void>('similarSentences/updateFiles');
 export const Search = new RequestType<SearchParams, SearchResult, void>('similarSentences/search');
 export const ClearIndex = new RequestType<{ roots?: string[] }, void, void>('similarSentences/clearIndex');
+export const Explain = new RequestType<ExplainParams, ExplainResult, void>('similarSentences/explain');
+export const FindDuplicates = new RequestType<DuplicatesParams, DuplicatesResult, void>('similarSentences/duplicates');
 export const Status = new RequestType0<HostStatus, void>('similarSentences/status');
 export const Ping = new RequestType0<number, void>('similarSentences/ping');
 export const Progress = new NotificationType<ProgressParams>('similarSentences/progress');
