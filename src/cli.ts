@@ -6,12 +6,18 @@ import { HostClient } from './client';
 import { cosineMatrix } from './core/similarity';
 import { DEFAULT_MODEL, DTYPES, isDtype, prepareModel } from './core/model';
 import { DEFAULT_WALK } from './core/walk';
-import { Embed, IndexFolders, IndexSummary, Search } from './protocol';
+import { Embed, Explain, FindDuplicates, IndexFolders, IndexSummary, Search, type Contribution, type DuplicateCluster, type SearchHit } from './protocol';
+
+/** Cosine from which two units count as near-duplicates by default: paraphrases and small edits, not mere topics. */
+const DEFAULT_DUPLICATE_THRESHOLD = 0.9;
+/** Words shown per result by search --explain. */
+const EXPLAINED_WORDS = 5;
 
 const USAGE = `Usage:
-  similar-sentences search <folder> --query <text> [--model <hub-id|folder>] [--dtype fp32|q8|fp16] [--top-k <n>] [--json]
+  similar-sentences search <folder> --query <text> [--model <hub-id|folder>] [--dtype fp32|q8|fp16] [--top-k <n>] [--explain] [--json]
   similar-sentences index <folder> [--model ...] [--dtype ...] [--json]
   similar-sentences similarity <sentence> <sentence>... [--model ...] [--dtype ...] [--json]
+  similar-sentences duplicates <folder> [--threshold <cosine, default ${DEFAULT_DUPLICATE_THRESHOLD}>] [--model ...] [--dtype ...] [--json]
 Common options: --cache-dir <dir> (models and indexes; default ~/.cache/similar-sentences), --no-cache (index in memory),
   --threads <n>, --max-length <tokens>, --revision <commit>, --min-score <s>`;
 
@@ -22,6 +28,8 @@ const options = {
   dtype: { type: 'string', default: 'fp32' },
   'top-k': { type: 'string', short: 'k', default: '10' },
   'min-score': { type: 'string' },
+  threshold: { type: 'string' },
+  explain: { type: 'boolean', default: false },
   'max-length': { type: 'string' },
   threads: { type: 'string' },
   'cache-dir': { type: 'string' },
@@ -62,21 +70,36 @@ async function main(argv: string[]): Promise<void> {
       print(values.json, { model: info.id, sentences: rest, matrix }, () => formatMatrix(rest, matrix));
       return;
     }
-    if (command !== 'search' && command !== 'index') throw new UsageError(`unknown command: ${command}`);
+    if (!['search', 'index', 'duplicates'].includes(command)) throw new UsageError(`unknown command: ${command}`);
     if (rest.length !== 1) throw new UsageError(`${command} needs exactly one folder`);
+    const threshold = values.threshold === undefined ? DEFAULT_DUPLICATE_THRESHOLD : Number(values.threshold);
+    if (command === 'duplicates' && !(threshold > 0 && threshold <= 1)) throw new UsageError(`--threshold must be a cosine in (0, 1], not ${values.threshold}`);
+    if (command === 'search' && !values.query) throw new UsageError('search needs --query <text>');
     const root = resolve(rest[0]);
     const summary = await client.request(IndexFolders, { folders: [{ root, walk: DEFAULT_WALK }] });
     if (command === 'index') {
       print(values.json, { model: info.id, ...summary }, () => formatSummary(summary));
       return;
     }
-    if (!values.query) throw new UsageError('search needs --query <text>');
+    if (command === 'duplicates') {
+      const { clusters } = await client.request(FindDuplicates, { threshold });
+      const out = clusters.map((cluster) => ({ members: cluster.members.map(location) }));
+      print(values.json, { model: info.id, threshold, clusters: out }, () => formatClusters(clusters));
+      return;
+    }
+    const query = values.query!;
     const topK = positiveInt(values['top-k'], 'top-k') ?? 10;
     const minScore = values['min-score'] === undefined ? undefined : Number(values['min-score']);
-    const result = await client.request(Search, { query: values.query, topK, minScore });
-    const results = result.hits.map((h) => ({ file: h.relPath, line: h.line, endLine: h.endLine, text: h.text, score: h.score }));
-    print(values.json, { model: info.id, query: values.query, results }, () =>
-      results.map((r, i) => `${String(i + 1).padStart(3)}  ${r.score.toFixed(4)}  ${r.file}:${r.line}  ${r.text}`).join('\n'),
+    const result = await client.request(Search, { query, topK, minScore });
+    const results: Array<ReturnType<typeof location> & { words?: Contribution[] }> = [];
+    for (const hit of result.hits) {
+      const explained = values.explain ? await client.request(Explain, { query, text: hit.text }) : undefined;
+      results.push({ ...location(hit), ...(explained && { words: explained.words }) });
+    }
+    print(values.json, { model: info.id, query, results }, () =>
+      results
+        .map((r, i) => `${String(i + 1).padStart(3)}  ${r.score.toFixed(4)}  ${r.file}:${r.line}  ${r.text}${r.words ? `\n${formatWhy(r.words)}` : ''}`)
+        .join('\n'),
     );
   } finally {
     await client.stop();
@@ -110,6 +133,27 @@ function formatMatrix(sentences: string[], matrix: number[][]): string {
   const header = `      ${sentences.map((_, j) => String(j).padStart(7)).join('')}`;
   const rows = matrix.map((row, i) => `${String(i).padStart(4)}  ${row.map((v) => v.toFixed(4).padStart(7)).join('')}  ${sentences[i]}`);
   return [header, ...rows].join('\n');
+}
+
+function location(hit: SearchHit) {
+  return { file: hit.relPath, line: hit.line, endLine: hit.endLine, text: hit.text, score: hit.score };
+}
+
+function formatClusters(clusters: DuplicateCluster[]): string {
+  if (clusters.length === 0) return 'No near-duplicates found.';
+  return clusters
+    .map((cluster, i) => {
+      const header = `Cluster ${i + 1}: ${cluster.members.length} units, ${cluster.distinctTexts} distinct text${cluster.distinctTexts === 1 ? '' : 's'}`;
+      const members = cluster.members.map((m) => `  ${m.score.toFixed(4)}  ${m.relPath}:${m.line}  ${m.text}`);
+      return [header, ...members].join('\n');
+    })
+    .join('\n\n');
+}
+
+/** The words that added most to a result's score, as "why: word +0.123, …". */
+function formatWhy(words: Contribution[]): string {
+  const top = [...words].sort((a, b) => b.contribution - a.contribution).slice(0, EXPLAINED_WORDS);
+  return `       why: ${top.map((w) => `${w.text} ${w.contribution >= 0 ? '+' : ''}${w.contribution.toFixed(3)}`).join(', ')}`;
 }
 
 function formatSummary(s: IndexSummary): string {

@@ -212,7 +212,7 @@ export interface SearchResult {
   model: string;
   hits: SearchHit[];
   queryTruncated: boolean;
-  /** Units searched. */
+  /** Units searched: those in scope whose text has a vector (the population of the percentiles). */
   searched: number;
   elapsedMs: number;
 }
@@ -250,6 +250,10 @@ export const ErrorCodes = {
   HostMemoryLimit: -32005,
   /** A text to embed crashed the host before (see host/crashJournal.ts) and is refused. */
   InputCrashesHost: -32006,
+  /** Explain on a model whose pooling does not split over tokens (CLS pooling). */
+  ExplanationUnsupported: -32007,
+  /** A request's parameters are out of range (e.g. a duplicates threshold outside (0, 1]). */
+  InvalidParams: -32602,
   Cancelled: -32800,
 } as const;
 

@@ -101,10 +101,58 @@ export async function* walkFolder(
   yield* walk.run(rootPath);
 }
 
-/** The state of one walk: folders still to enter, folders already entered, files yielded so far. */
-class Walk {
+/**
+ * Whether a walk of root with these options would leave out the file at relPath (default excludes, exclude and
+ * include globs, .gitignore/.ignore files along its path) — answered without walking, with the walker's own rules.
+ * Used for changes reported by an editor, which may concern files the walk never yields. The file's size and type
+ * are not checked here.
+ */
+export async function isExcludedFromWalk(root: string, relPath: string, options: Omit<WalkOptions, 'signal'>): Promise<boolean> {
+  const rules = new PathRules(options);
+  const names = relPath.split('/');
+  let folder: PendingFolder = { absPath: path.resolve(root), relPath: '', realPath: '', scope: undefined };
+  for (let depth = 0; depth < names.length; depth++) {
+    if (options.respectGitignore !== false) {
+      const entries = await fs.readdir(folder.absPath, { withFileTypes: true }).catch(() => undefined);
+      if (!entries) return true; // the walk cannot list this folder either
+      folder = { ...folder, scope: await readIgnoreScope(folder, entries) };
+    }
+    const isIgnored = ignoreTester(folder.scope);
+    const childPath = folder.relPath ? `${folder.relPath}/${names[depth]}` : names[depth];
+    if (rules.isExcluded(childPath)) return true;
+    if (depth === names.length - 1) return !rules.wantsFile(childPath, isIgnored);
+    if (isIgnored(childPath, true)) return true;
+    folder = { ...folder, absPath: path.join(folder.absPath, names[depth]), relPath: childPath };
+  }
+  return true; // an empty relPath names no file
+}
+
+type IgnoreTest = (relPath: string, isFolder: boolean) => boolean;
+
+/** The glob rules of a walk: one implementation for the walker and for isExcludedFromWalk. */
+class PathRules {
   private readonly excluded: PathMatcher;
   private readonly included: PathMatcher;
+
+  constructor(options: Pick<WalkOptions, 'include' | 'exclude'>) {
+    this.excluded = compileGlobs([...DEFAULT_EXCLUDES, ...(options.exclude ?? [])]);
+    this.included = compileGlobs(options.include ?? []);
+  }
+
+  /** Excluded by a glob: neither yielded nor, for a folder, entered. */
+  isExcluded(relPath: string): boolean {
+    return this.excluded.matches(relPath);
+  }
+
+  /** A file that is not excluded is yielded when it matches the include globs (if any) and no ignore rule. */
+  wantsFile(relPath: string, isIgnored: IgnoreTest): boolean {
+    return (this.included.isEmpty || this.included.matches(relPath)) && !isIgnored(relPath, false);
+  }
+}
+
+/** The state of one walk: folders still to enter, folders already entered, files yielded so far. */
+class Walk {
+  private readonly rules: PathRules;
   private readonly pending: PendingFolder[] = [];
   private readonly symlinkedFolders: PendingFolder[] = [];
   /** Real path of every folder entered → the relPath it was walked as. */
@@ -116,8 +164,7 @@ class Walk {
     private readonly options: WalkOptions,
     private readonly onSkip: ((skipped: SkippedFile) => void) | undefined,
   ) {
-    this.excluded = compileGlobs([...DEFAULT_EXCLUDES, ...(options.exclude ?? [])]);
-    this.included = compileGlobs(options.include ?? []);
+    this.rules = new PathRules(options);
   }
 
   async *run(rootPath: string): AsyncGenerator<WalkedFile> {
@@ -180,13 +227,13 @@ class Walk {
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const scope = this.options.respectGitignore === false ? folder.scope : await readIgnoreScope(folder, entries);
     const isIgnored = ignoreTester(scope);
-    const isWantedFile = (relPath: string) => (this.included.isEmpty || this.included.matches(relPath)) && !isIgnored(relPath, false);
+    const isWantedFile = (relPath: string) => this.rules.wantsFile(relPath, isIgnored);
     const files: FileCandidate[] = [];
     const subfolders: PendingFolder[] = [];
 
     for (const entry of entries) {
       const relPath = folder.relPath ? `${folder.relPath}/${entry.name}` : entry.name;
-      if (this.excluded.matches(relPath)) continue;
+      if (this.rules.isExcluded(relPath)) continue;
       const absPath = path.join(folder.absPath, entry.name);
       const kind = await entryKind(entry, absPath);
       if (typeof kind === 'object') {
@@ -314,7 +361,7 @@ async function readIgnoreScope(folder: PendingFolder, entries: Dirent[]): Promis
  * decides, as in git. `ignore` caches every path it tests, so each folder gets fresh instances (sharing the
  * compiled rules): the cache then lives as long as one listing instead of growing with the whole tree.
  */
-function ignoreTester(scope: IgnoreScope | undefined): (relPath: string, isFolder: boolean) => boolean {
+function ignoreTester(scope: IgnoreScope | undefined): IgnoreTest {
   const levels: { base: string; rules: Ignore }[] = [];
   for (let current = scope; current; current = current.parent) {
     levels.push({ base: current.base, rules: ignore({ ignorecase: pathsIgnoreCase }).add(current.rules) });

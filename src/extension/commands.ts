@@ -4,13 +4,18 @@ import { availableDtypes, DEFAULT_MODEL, DTYPES, isDtype, validateModelDir } fro
 import { isHubId } from '../core/model/hub';
 import type { Dtype } from '../protocol';
 import { COMMANDS } from './commandIds';
+import type { CompareController } from './compare';
 import type { Controller } from './controller';
+import type { DuplicatesController } from './duplicates';
 import { describeError } from './errors';
+import type { FollowMode } from './followMode';
 import { rootOf, toRelPath } from './paths';
-import type { RecentQueries } from './recentQueries';
+import type { RecentQueries, RecentQuery } from './recentQueries';
 import type { ResultsPresenter } from './results';
+import type { ResultsViewProvider } from './resultsView';
 import type { SimilarityService } from './service';
 import { describeModel, writeSetting, type Settings } from './settings';
+import type { SideScope } from './sideScope';
 
 /** The longest query text shown above results; the whole selection is still what gets embedded. */
 const MAX_QUERY_DISPLAY = 500;
@@ -22,6 +27,11 @@ interface CommandDeps {
   recent: RecentQueries;
   log: vscode.LogOutputChannel;
   settings: () => Settings;
+  compare: CompareController;
+  duplicates: DuplicatesController;
+  followMode: FollowMode;
+  sideScope: SideScope;
+  sideView: ResultsViewProvider;
 }
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable {
@@ -41,6 +51,14 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable {
     vscode.commands.registerCommand(COMMANDS.selectModel, (mode?: unknown) => selectModel(deps, mode === 'folder' ? 'folder' : undefined)),
     vscode.commands.registerCommand(COMMANDS.showLog, () => log.show()),
     vscode.commands.registerCommand(COMMANDS.restartHost, () => controller.runAction('restartHost')),
+    vscode.commands.registerCommand(COMMANDS.compareSelection, () => deps.compare.compareSelection()),
+    vscode.commands.registerCommand(COMMANDS.findDuplicates, () => deps.duplicates.findDuplicates()),
+    vscode.commands.registerCommand(COMMANDS.searchInFolder, (uri?: unknown) => searchInFolder(deps, uri instanceof vscode.Uri ? uri : undefined)),
+    vscode.commands.registerCommand(COMMANDS.searchInFile, () => searchScoped(deps, 'file')),
+    vscode.commands.registerCommand(COMMANDS.searchOpenEditors, () => searchScoped(deps, 'openEditors')),
+    vscode.commands.registerCommand(COMMANDS.followCursor, () => followCursor(deps, true)),
+    vscode.commands.registerCommand(COMMANDS.stopFollowingCursor, () => followCursor(deps, false)),
+    vscode.commands.registerCommand(COMMANDS.showSkippedFiles, () => controller.runAction('showSkipped')),
   );
 }
 
@@ -72,19 +90,71 @@ async function findSimilarToSelection({ controller, service, presenter }: Comman
 }
 
 async function searchByMeaning({ controller, recent }: CommandDeps, given?: string): Promise<void> {
-  const query = given?.trim() || (await askForQuery(recent.list()));
-  if (!query) return;
+  const entry = given?.trim() ? { query: given.trim() } : await askForQuery(recent.list(), 'Search Workspace by Meaning');
+  if (!entry) return;
   controller.trackEditor(vscode.window.activeTextEditor);
-  await controller.search({ query }, { text: query }, 'panel');
+  await controller.search(entry, { text: entry.query, refine: entry.refine }, 'panel');
 }
 
-/** An input box that also lists recent queries: type a new one, or pick one. */
-function askForQuery(recentQueries: string[]): Promise<string | undefined> {
-  const pick = vscode.window.createQuickPick();
-  pick.title = 'Search Workspace by Meaning';
+/** *Search Current File by Meaning…* / *Search Open Editors by Meaning…*: a query, answered in the panel. */
+async function searchScoped({ controller, recent, sideScope }: CommandDeps, kind: 'file' | 'openEditors'): Promise<void> {
+  controller.trackEditor(vscode.window.activeTextEditor);
+  const resolved = sideScope.resolveFor({ kind, include: '', exclude: '' });
+  if ('problem' in resolved) {
+    void vscode.window.showInformationMessage(`Similar Sentences: ${resolved.problem}`);
+    return;
+  }
+  const entry = await askForQuery(recent.list(), kind === 'file' ? `Search ${resolved.label} by Meaning` : 'Search Open Editors by Meaning');
+  if (!entry) return;
+  await controller.search({ ...entry, scope: resolved.scope }, { text: entry.query, refine: entry.refine, scope: resolved.label }, 'panel');
+}
+
+/**
+ * *Find Similar in Folder…* (the Explorer's context menu on a folder, or the palette with a folder picker): the side
+ * view searches that folder from now on, as VS Code's *Find in Folder…* does with its Search view.
+ */
+async function searchInFolder({ service, sideScope, sideView, followMode }: CommandDeps, uri?: vscode.Uri): Promise<void> {
+  const roots = service.roots();
+  const folder =
+    uri ??
+    (
+      await vscode.window.showOpenDialog({
+        title: 'Find Similar in Folder',
+        canSelectFolders: true,
+        canSelectFiles: false,
+        canSelectMany: false,
+        defaultUri: roots[0] ? vscode.Uri.file(roots[0]) : undefined,
+        openLabel: 'Search This Folder',
+      })
+    )?.[0];
+  if (!folder) return;
+  const root = folder.scheme === 'file' ? (roots.find((candidate) => candidate === folder.fsPath) ?? rootOf(roots, folder.fsPath)) : undefined;
+  if (!root) {
+    void vscode.window.showInformationMessage('Similar Sentences: only folders of the workspace can be searched.');
+    return;
+  }
+  await sideScope.setFolder({ root, relPath: toRelPath(root, folder.fsPath) });
+  sideView.post({ type: 'scope', scope: sideScope.view() });
+  await vscode.commands.executeCommand(COMMANDS.focusView);
+  followMode.refresh();
+}
+
+async function followCursor({ followMode }: CommandDeps, on: boolean): Promise<void> {
+  await followMode.set(on);
+  if (!on) return;
+  // The view shows what follows the cursor, and the editor keeps the keyboard.
+  await vscode.commands.executeCommand(COMMANDS.focusView);
+  await vscode.commands.executeCommand('workbench.action.focusActiveEditorGroup');
+}
+
+/** An input box that also lists recent queries (refined ones marked): type a new one, or pick one. */
+function askForQuery(recentQueries: RecentQuery[], title: string): Promise<RecentQuery | undefined> {
+  type Item = vscode.QuickPickItem & { entry?: RecentQuery };
+  const pick = vscode.window.createQuickPick<Item>();
+  pick.title = title;
   pick.placeholder = 'Describe what you are looking for, e.g. "retry the request after a timeout"';
-  const recentItems: vscode.QuickPickItem[] = recentQueries.length
-    ? [{ label: 'recent', kind: vscode.QuickPickItemKind.Separator }, ...recentQueries.map((label) => ({ label, iconPath: new vscode.ThemeIcon('history') }))]
+  const recentItems: Item[] = recentQueries.length
+    ? [{ label: 'recent', kind: vscode.QuickPickItemKind.Separator }, ...recentQueries.map(recentItem)]
     : [];
   pick.items = recentItems;
   pick.onDidChangeValue((value) => {
@@ -93,7 +163,9 @@ function askForQuery(recentQueries: string[]): Promise<string | undefined> {
   });
   return new Promise((resolve) => {
     pick.onDidAccept(() => {
-      resolve(pick.selectedItems[0]?.label ?? (pick.value.trim() || undefined));
+      const selected = pick.selectedItems[0];
+      const typed = pick.value.trim();
+      resolve(selected ? (selected.entry ?? { query: selected.label }) : typed ? { query: typed } : undefined);
       pick.hide();
     });
     pick.onDidHide(() => {
@@ -102,6 +174,20 @@ function askForQuery(recentQueries: string[]): Promise<string | undefined> {
     });
     pick.show();
   });
+}
+
+/** A recent query; a refined one shows how (+ more like, − less like) and with which texts. */
+function recentItem(entry: RecentQuery): vscode.QuickPickItem & { entry: RecentQuery } {
+  if (!entry.refine) return { label: entry.query, iconPath: new vscode.ThemeIcon('history'), entry };
+  const { more, less } = entry.refine;
+  const counts = [more.length ? `+${more.length} more like` : '', less.length ? `−${less.length} less like` : ''].filter(Boolean).join(', ');
+  return {
+    label: entry.query,
+    description: `refined: ${counts}`,
+    detail: [...more.map((text) => `+ ${text}`), ...less.map((text) => `− ${text}`)].join('   '),
+    iconPath: new vscode.ThemeIcon('filter'),
+    entry,
+  };
 }
 
 type ModelChoice = 'default' | 'hub' | 'folder' | 'dtype';

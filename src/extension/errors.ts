@@ -53,6 +53,16 @@ export function describeError(error: unknown): UserFacingError {
       return result(message, ['restartHost', 'showLog']);
     case ErrorCodes.ModelInvalid:
       return result(message, ['selectModel', 'selectLocalModel', 'showLog']);
+    case ErrorCodes.HostMemoryLimit:
+      // The client's message says how much was used and what the limit is; say what to change.
+      return result(
+        `${message} Raise "similarSentences.maxMemoryMB" (0 turns the limit off) or use fewer "similarSentences.threads", then restart the model host.`,
+        ['memoryLimitSetting', 'restartHost', 'showLog'],
+      );
+    case ErrorCodes.ExplanationUnsupported:
+      return result('This model pools its token vectors in a way that does not split over words (e.g. CLS pooling), so its scores cannot be explained.', []);
+    case ErrorCodes.InputCrashesHost:
+      return result('This text crashed the model host before, so it is not given to the model again. Try a different or shorter text; the log names the input.', ['showLog']);
     default:
       return result(message, ['showLog']);
   }

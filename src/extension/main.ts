@@ -3,16 +3,20 @@
 import * as vscode from 'vscode';
 import { DEFAULT_MODEL } from '../core/model/resolve';
 import { registerCommands } from './commands';
+import { CompareController } from './compare';
 import { Controller } from './controller';
+import { DuplicatesController } from './duplicates';
+import { FollowMode } from './followMode';
 import { registerIndexUpdates } from './indexUpdates';
 import { ModelSetup } from './modelSetup';
 import { RecentQueries } from './recentQueries';
 import { ResultsPresenter } from './results';
-import { ResultsPanel } from './resultsPanel';
 import { ResultsViewProvider, SIDE_VIEW_ID } from './resultsView';
 import { SimilarityService } from './service';
 import { readSettings, settingsChangeKind, type ParsedSettings } from './settings';
+import { SideScope } from './sideScope';
 import { IndexStatusBar } from './statusBar';
+import { PANELS, WebviewPanelHost } from './webviewPanel';
 
 let service: SimilarityService | undefined;
 
@@ -24,11 +28,28 @@ export function activate(context: vscode.ExtensionContext): void {
   service = new SimilarityService(context.extensionUri, context.globalStorageUri, log, new ModelSetup(context.globalStorageUri, log), parsed.settings);
   const presenter = new ResultsPresenter(log, () => service!.roots());
   const recent = new RecentQueries(context.globalState);
-  const controller = new Controller(context.workspaceState, log, service, presenter, recent, settings);
-  const panel = new ResultsPanel(context.extensionUri, log, (message) => controller.onMessage('panel', message), () => void controller.restore('panel'));
+  const displayPath = (root: string, relPath: string) => presenter.displayPath(root, relPath);
+  const sideScope = new SideScope(context.workspaceState, () => service!.roots(), displayPath);
+  let followMode: FollowMode | undefined;
+  const controller = new Controller(context.workspaceState, log, service, presenter, recent, sideScope, settings, {
+    set: async (on) => followMode?.set(on),
+    refresh: () => followMode?.refresh(),
+  });
+  // The results, the heatmap and the near-duplicates share one column beside the editors.
+  const panelsColumn = () => panel.viewColumn ?? compare.viewColumn ?? duplicates.viewColumn;
+  const panel = new WebviewPanelHost(PANELS.results, context.extensionUri, log, (message) => controller.onMessage('panel', message), () => void controller.restore('panel'), panelsColumn);
   const sideView = new ResultsViewProvider(context.extensionUri, log, (message) => controller.onMessage('sidebar', message));
   controller.panel = panel;
   controller.sideView = sideView;
+  followMode = new FollowMode(context.workspaceState, () => sideView.visible, (line) => controller.follow(line));
+  const following = followMode;
+  sideView.post({ type: 'follow', on: following.isOn });
+  sideView.post({ type: 'scope', scope: sideScope.view() });
+  const report = (error: unknown) => controller.report(error);
+  const runAction = (action: Parameters<Controller['runAction']>[0]) => controller.runAction(action);
+  const editorColumn = () => controller.lastEditorColumn;
+  const compare = new CompareController(context.extensionUri, log, service, presenter, report, runAction, editorColumn, panelsColumn);
+  const duplicates = new DuplicatesController(context.extensionUri, log, context.globalState, service, presenter, report, runAction, editorColumn, panelsColumn);
 
   const statusBar = new IndexStatusBar();
   const showState = () => {
@@ -45,10 +66,15 @@ export function activate(context: vscode.ExtensionContext): void {
     current,
     panel,
     sideView,
+    compare,
+    duplicates,
+    following,
+    following.onDidChange((on) => sideView.post({ type: 'follow', on })),
+    sideView.onDidChangeVisibility((visible) => visible && following.check()),
     statusBar,
     current.onDidChangeState(showState),
     vscode.window.registerWebviewViewProvider(SIDE_VIEW_ID, sideView),
-    registerCommands({ controller, service: current, presenter, recent, log, settings }),
+    registerCommands({ controller, service: current, presenter, recent, log, settings, compare, duplicates, followMode: following, sideScope, sideView }),
     registerIndexUpdates(current, log),
     vscode.window.onDidChangeActiveTextEditor((editor) => controller.trackEditor(editor)),
     vscode.workspace.onDidChangeWorkspaceFolders(() => current.markStale('folders')),

@@ -16,30 +16,54 @@ export interface ResultLocation {
   endColumn: number;
   text: string;
   score: number;
+  /** Share (0–100) of the searched units scoring below this one, when the search reported it. */
+  percentile?: number;
 }
 
-/** Result sets kept alive: the panel's, the side view's and one being replaced. */
-const KEPT_SETS = 3;
+/** Who shows a result set: each keeps its own ids, so busy follow-mode searches never expire the panel's. */
+export type ResultOwner = 'panel' | 'sidebar' | 'compare' | 'duplicates';
+
+/** What a result set answered: needed to explain a result or to refine its query. */
+export interface ResultQuery {
+  query: string;
+  refine?: { more: string[]; less: string[] };
+}
+
+interface ResultSet {
+  locations: Map<string, ResultLocation>;
+  query?: ResultQuery;
+}
+
+/** Sets kept per owner: the one shown and the one it replaced (its page may still be showing it for a moment). */
+const KEPT_PER_OWNER = 2;
 
 export class ResultRegistry {
-  private sets: Map<string, ResultLocation>[] = [];
+  private readonly sets = new Map<ResultOwner, ResultSet[]>();
 
-  /** Issues fresh ids for one result set; ids of the oldest sets stop working. */
-  issue(locations: readonly ResultLocation[]): string[] {
-    const set = new Map<string, ResultLocation>();
+  /** Issues fresh ids for one result set of `owner`; ids of that owner's older sets stop working. */
+  issue(owner: ResultOwner, locations: readonly ResultLocation[], query?: ResultQuery): string[] {
+    const set: ResultSet = { locations: new Map(), query };
     const ids = locations.map((location) => {
       const id = randomUUID();
-      set.set(id, location);
+      set.locations.set(id, location);
       return id;
     });
-    this.sets = [set, ...this.sets].slice(0, KEPT_SETS);
+    this.sets.set(owner, [set, ...(this.sets.get(owner) ?? [])].slice(0, KEPT_PER_OWNER));
     return ids;
   }
 
   get(id: string): ResultLocation | undefined {
-    for (const set of this.sets) {
-      const location = set.get(id);
-      if (location) return location;
+    return this.find(id)?.locations.get(id);
+  }
+
+  /** The query the result with this id answered, if it was a search result. */
+  queryOf(id: string): ResultQuery | undefined {
+    return this.find(id)?.query;
+  }
+
+  private find(id: string): ResultSet | undefined {
+    for (const sets of this.sets.values()) {
+      for (const set of sets) if (set.locations.has(id)) return set;
     }
     return undefined;
   }

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { readTextFile } from '../core/walk';
 import type { SearchHit, SearchResult } from '../protocol';
 import type { QueryView, ResultView, ResultsView } from '../webview/protocol';
-import { fileInsideWorkspace, ResultRegistry, type ResultLocation } from './resultRegistry';
+import { fileInsideWorkspace, ResultRegistry, type ResultLocation, type ResultOwner, type ResultQuery } from './resultRegistry';
 import { buildSnippet, DEFAULT_SNIPPET_LIMITS } from './snippets';
 
 export class ResultsPresenter {
@@ -16,17 +16,31 @@ export class ResultsPresenter {
     private readonly roots: () => string[],
   ) {}
 
-  async present(query: QueryView, result: SearchResult, limits: { contextLines: number; maxFileSize: number }): Promise<ResultsView> {
-    return this.toView(query, result.model, result.searched, result.elapsedMs, result.queryTruncated, result.hits.map(locationOf), limits);
+  /** `asked`: the query as the host saw it (what explanations and refinements of these results start from). */
+  async present(owner: ResultOwner, query: QueryView, asked: ResultQuery, result: SearchResult, limits: SnippetSettings): Promise<ResultsView> {
+    return this.toView(owner, query, asked, result.model, result.searched, result.elapsedMs, result.queryTruncated, result.hits.map(locationOf), limits);
   }
 
   /** Re-issues ids for results kept from an earlier session (a restored panel); drops any outside the workspace. */
-  async restore(saved: SavedResults, limits: { contextLines: number; maxFileSize: number }): Promise<ResultsView> {
+  async restore(owner: ResultOwner, saved: SavedResults, limits: SnippetSettings): Promise<ResultsView> {
     const inside = [];
     for (const location of saved.locations) {
       if (await fileInsideWorkspace(this.roots(), location.root, location.relPath)) inside.push(location);
     }
-    return this.toView(saved.query, saved.model, saved.searched, saved.elapsedMs, saved.queryTruncated, inside, limits);
+    const asked = { query: saved.query.text, refine: saved.query.refine };
+    return this.toView(owner, saved.query, asked, saved.model, saved.searched, saved.elapsedMs, saved.queryTruncated, inside, limits);
+  }
+
+  /** Ids for places shown by another view (a comparison's units, near-duplicates) that can be opened like results. */
+  issue(owner: ResultOwner, locations: readonly ResultLocation[]): string[] {
+    return this.registry.issue(owner, locations);
+  }
+
+  /** The unit text of a result and the query it answered: what an explanation compares. */
+  explainable(id: string): { text: string; asked: ResultQuery } | undefined {
+    const location = this.registry.get(id);
+    const asked = this.registry.queryOf(id);
+    return location && asked ? { text: location.text, asked } : undefined;
   }
 
   /** What to keep so the view can be rebuilt after a reload. */
@@ -74,16 +88,18 @@ export class ResultsPresenter {
   }
 
   private async toView(
+    owner: ResultOwner,
     query: QueryView,
+    asked: ResultQuery,
     model: string,
     searched: number,
     elapsedMs: number,
     queryTruncated: boolean,
     locations: ResultLocation[],
-    limits: { contextLines: number; maxFileSize: number },
+    limits: SnippetSettings,
   ): Promise<ResultsView> {
     const texts = await this.readFiles(locations, limits.maxFileSize);
-    const ids = this.registry.issue(locations);
+    const ids = this.registry.issue(owner, locations, asked);
     const results: ResultView[] = locations.map((location, index) => ({
       id: ids[index],
       rank: index + 1,
@@ -92,6 +108,7 @@ export class ResultsPresenter {
       line: location.line,
       endLine: location.endLine,
       snippet: buildSnippet(texts.get(fileKey(location)) ?? '', location, location.text, { ...DEFAULT_SNIPPET_LIMITS, contextLines: limits.contextLines }),
+      percentile: location.percentile,
     }));
     return { query, results, model, searched, elapsedMs, queryTruncated };
   }
@@ -123,6 +140,12 @@ export class ResultsPresenter {
   }
 }
 
+/** The settings a snippet is built with. */
+export interface SnippetSettings {
+  contextLines: number;
+  maxFileSize: number;
+}
+
 export interface SavedResults {
   query: QueryView;
   model: string;
@@ -137,7 +160,8 @@ function editorColumn(preferred: vscode.ViewColumn | undefined, panel: vscode.Vi
   return panel === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One;
 }
 
-function locationOf(hit: SearchHit): ResultLocation {
+/** Where a hit is, as the registry keeps it. */
+export function locationOf(hit: SearchHit): ResultLocation {
   return {
     root: hit.root,
     relPath: hit.relPath,
@@ -147,6 +171,7 @@ function locationOf(hit: SearchHit): ResultLocation {
     endColumn: hit.endColumn,
     text: hit.text,
     score: hit.score,
+    percentile: hit.percentile,
   };
 }
 

@@ -8,6 +8,10 @@ export const SIDE_VIEW_ID = 'similarSentences.search';
 
 export class ResultsViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   private connection?: WebviewConnection;
+  private view?: vscode.WebviewView;
+  private readonly visibilityEmitter = new vscode.EventEmitter<boolean>();
+  /** Fires when the view is shown or hidden. */
+  readonly onDidChangeVisibility = this.visibilityEmitter.event;
   /** Messages sent before the view was ever opened, handed over when it is. */
   private readonly early = new Map<Slot, ExtensionMessage>();
 
@@ -21,22 +25,36 @@ export class ResultsViewProvider implements vscode.WebviewViewProvider, vscode.D
     this.connection?.dispose();
     const connection = new WebviewConnection(view.webview, 'sidebar', this.extensionUri, () => view.visible, this.onMessage, this.log);
     this.connection = connection;
+    this.view = view;
     for (const message of this.early.values()) connection.post(message);
     this.early.clear();
-    const visibility = view.onDidChangeVisibility(() => (view.visible ? connection.flush() : connection.reset()));
+    const visibility = view.onDidChangeVisibility(() => {
+      if (view.visible) connection.flush();
+      else connection.reset();
+      this.visibilityEmitter.fire(view.visible);
+    });
+    this.visibilityEmitter.fire(view.visible);
     view.onDidDispose(() => {
       visibility.dispose();
       connection.dispose();
       if (this.connection === connection) this.connection = undefined;
+      if (this.view === view) this.view = undefined;
     });
   }
 
   post(message: ExtensionMessage): void {
+    const slot = slotOf(message);
     if (this.connection) this.connection.post(message);
-    else this.early.set(slotOf(message), message);
+    else if (slot) this.early.set(slot, message);
+  }
+
+  /** The view is open and shown (follow mode searches only then). */
+  get visible(): boolean {
+    return !!this.view?.visible;
   }
 
   dispose(): void {
     this.connection?.dispose();
+    this.visibilityEmitter.dispose();
   }
 }

@@ -7,8 +7,32 @@ import * as vscode from 'vscode';
 import { HostClient, type ClientState } from '../client';
 import { compileGlobs } from '../core/globs';
 import { clearIndexes } from '../core/index/storage';
+import { defaultUnitMode, type UnitMode } from '../core/units';
 import { DEFAULT_EXCLUDES } from '../core/walk';
-import { ClearIndex, ErrorCodes, IndexFolders, Search, Status, UpdateFiles, type FileChange, type FolderSpec, type ModelSpec, type ProgressParams, type SearchResult, type UnitLocation } from '../protocol';
+import {
+  ClearIndex,
+  Embed,
+  ErrorCodes,
+  Explain,
+  FindDuplicates,
+  IndexFolders,
+  Search,
+  Status,
+  UpdateFiles,
+  type DuplicatesParams,
+  type DuplicatesResult,
+  type EmbedResult,
+  type ExplainParams,
+  type ExplainResult,
+  type FileChange,
+  type FolderSpec,
+  type ModelSpec,
+  type ProgressParams,
+  type Refinement,
+  type SearchResult,
+  type SearchScope,
+  type UnitLocation,
+} from '../protocol';
 import type { IndexStateView } from '../webview/protocol';
 import { withDelayedProgress } from './delayedProgress';
 import { CancelledByUser, describeError } from './errors';
@@ -16,12 +40,26 @@ import { folderSpec, resolveUnitModes, type LanguageContribution } from './folde
 import { ModelSetup } from './modelSetup';
 import { rootOf, toRelPath } from './paths';
 import { describeModel, readWorkspaceExcludes, type Settings } from './settings';
+import { hasCrashedHost, mergeSkipped, NO_SKIPPED_FILES, skippedLogLines, summarizeSkipped, type SkippedFiles } from './skippedFiles';
 
 export interface SearchRequest {
   query: string;
   /** The query's own place in the workspace, left out of the results. */
   origin?: UnitLocation & { endLine: number };
+  /** Only these files, this folder, these globs. */
+  scope?: SearchScope;
+  /** *More like this* / *Less like this*. */
+  refine?: Refinement;
 }
+
+/**
+ * Searches supersede earlier ones of the same channel only: a new side view search (follow mode moves the cursor
+ * often) cancels the side view's previous one, never the panel's.
+ */
+export type SearchChannel = 'panel' | 'sidebar';
+
+/** Languages of prose, split into sentences when a document has no file name to go by. */
+const PROSE_LANGUAGES: ReadonlySet<string> = new Set(['markdown', 'plaintext', 'restructuredtext', 'asciidoc', 'latex', 'org']);
 
 /** Indexing that finishes sooner (an index already current) shows no notification, only the status bar. */
 const PROGRESS_DELAY_MS = 500;
@@ -38,7 +76,10 @@ export class SimilarityService implements vscode.Disposable {
   private hostKey?: string;
   private indexed = false;
   private indexing?: Promise<void>;
-  private searchCancellation?: vscode.CancellationTokenSource;
+  /** The host being started (shared by a search, a comparison and an explanation asking at the same time). */
+  private hostStarting?: Promise<void>;
+  private readonly searchCancellations = new Map<SearchChannel, vscode.CancellationTokenSource>();
+  private skipped: SkippedFiles = NO_SKIPPED_FILES;
   private readonly progressListeners = new Map<string, (params: ProgressParams) => void>();
   /** Per workspace folder: whether a relPath is one the walk would index. */
   private readonly filters = new Map<string, (relPath: string) => boolean>();
@@ -82,11 +123,11 @@ export class SimilarityService implements vscode.Disposable {
     this.filters.clear();
   }
 
-  async search(request: SearchRequest, token?: vscode.CancellationToken): Promise<SearchResult> {
-    // A new query supersedes the previous one: its result must never reach a view.
-    this.searchCancellation?.cancel();
+  async search(request: SearchRequest, channel: SearchChannel, token?: vscode.CancellationToken): Promise<SearchResult> {
+    // A new query supersedes the previous one of its channel: its result must never reach a view.
+    this.searchCancellations.get(channel)?.cancel();
     const cancellation = new vscode.CancellationTokenSource();
-    this.searchCancellation = cancellation;
+    this.searchCancellations.set(channel, cancellation);
     const forward = token?.onCancellationRequested(() => cancellation.cancel());
     try {
       await this.ensureIndexed();
@@ -100,14 +141,48 @@ export class SimilarityService implements vscode.Disposable {
           minScore: this.settings.minScore,
           exclude: request.origin,
           roots: this.roots(),
+          scope: request.scope,
+          refine: request.refine,
+          percentiles: true,
         },
         cancellation.token,
       );
     } finally {
       forward?.dispose();
-      if (this.searchCancellation === cancellation) this.searchCancellation = undefined;
+      if (this.searchCancellations.get(channel) === cancellation) this.searchCancellations.delete(channel);
       cancellation.dispose();
     }
+  }
+
+  /** Embeds texts with the model (no index needed): for comparisons. */
+  async embed(texts: string[], token?: vscode.CancellationToken): Promise<EmbedResult> {
+    await this.ensureHost();
+    return this.requireClient().request(Embed, { texts }, token);
+  }
+
+  /** Why `params.text` matches `params.query`: per-word shares of the cosine (no index needed). */
+  async explain(params: ExplainParams, token?: vscode.CancellationToken): Promise<ExplainResult> {
+    await this.ensureHost();
+    return this.requireClient().request(Explain, params, token);
+  }
+
+  /** Clusters of near-duplicate units in the index (built first if needed). */
+  async findDuplicates(params: Omit<DuplicatesParams, 'roots'>, token?: vscode.CancellationToken): Promise<DuplicatesResult> {
+    await this.ensureIndexed();
+    if (token?.isCancellationRequested) throw new CancelledByUser('Finding near-duplicates');
+    return this.requireClient().request(FindDuplicates, { ...params, roots: this.roots() }, token);
+  }
+
+  /** Lists the files the index leaves out in the log, and shows the log. */
+  showSkippedFiles(displayPath: (root: string, relPath: string) => string): void {
+    const summary = summarizeSkipped(this.skipped);
+    if (!summary) {
+      this.log.info('No files are skipped by the index.');
+    } else {
+      this.log.info(`${summary}:`);
+      for (const line of skippedLogLines(this.skipped, displayPath)) this.log.info(`  ${line}`);
+    }
+    this.log.show(true);
   }
 
   /** Builds the index if this session has not yet (shared by concurrent callers). */
@@ -145,6 +220,8 @@ export class SimilarityService implements vscode.Disposable {
     if (!included.length) return;
     const summary = await this.client.request(UpdateFiles, { changes: included });
     this.log.debug(`updated ${included.length} file(s): ${summary.embedded} new unit text(s) embedded in ${summary.elapsedMs} ms`);
+    this.skipped = mergeSkipped(this.skipped, { sample: summary.skipped, count: summary.skippedCount }, included);
+    for (const skipped of summary.skipped) if (skipped.reason === 'crashed-host') this.log.warn(`skipped ${skipped.relPath}: ${skipped.detail ?? 'it crashed the model host'}`);
     await this.refreshCounts();
   }
 
@@ -169,8 +246,19 @@ export class SimilarityService implements vscode.Disposable {
 
   /** Stops the host process; resolves once it has exited (or been killed). */
   async shutdown(): Promise<void> {
-    this.searchCancellation?.cancel();
+    for (const cancellation of this.searchCancellations.values()) cancellation.cancel();
     await this.client?.stop();
+  }
+
+  /** Starts the model host when it is not running (a comparison or explanation needs the model, not the index). */
+  private async ensureHost(): Promise<void> {
+    const state = this.client?.currentState;
+    if (this.hostKey && (state === 'running' || state === 'restarting')) return;
+    await this.startHost();
+    // Nothing else will move the state on from "Loading the model…" when no index is being built.
+    if (!this.indexing && this.state.phase === 'preparing') {
+      this.setState({ phase: this.indexed ? 'ready' : 'idle', model: describeModel(this.settings.model), detail: this.indexed ? undefined : 'The model is loaded; the index is built on the first search.' });
+    }
   }
 
   dispose(): void {
@@ -202,9 +290,14 @@ export class SimilarityService implements vscode.Disposable {
     }
   }
 
-  private async startHost(): Promise<void> {
+  private startHost(): Promise<void> {
+    this.hostStarting ??= this.launchHost().finally(() => (this.hostStarting = undefined));
+    return this.hostStarting;
+  }
+
+  private async launchHost(): Promise<void> {
     const settings = this.settings;
-    const key = JSON.stringify([settings.model, settings.dtype, settings.threads, this.modelSetup.cacheRoot(settings), settings.downloadEndpoint]);
+    const key = JSON.stringify([settings.model, settings.dtype, settings.threads, settings.maxMemoryMB, this.modelSetup.cacheRoot(settings), settings.downloadEndpoint]);
     const state = this.client?.currentState;
     if (this.hostKey === key && (state === 'running' || state === 'restarting' || state === 'starting')) return;
     const model = describeModel(settings.model);
@@ -219,7 +312,7 @@ export class SimilarityService implements vscode.Disposable {
       onProgress: (params) => this.progressListeners.get(params.token)?.(params),
       onStateChange: (clientState, detail) => this.onClientState(clientState, detail),
     });
-    const info = await this.client.start({ model: spec, threads: settings.threads, indexDir: this.indexDir() });
+    const info = await this.client.start({ model: spec, threads: settings.threads, indexDir: this.indexDir(), maxMemoryMB: settings.maxMemoryMB || undefined });
     this.log.info(`model host ready: ${info.id} (${info.dtype}), ${info.dim} dimensions, ${info.maxLength} tokens, ${info.pooling} pooling`);
     this.hostKey = key;
     this.markStale('host');
@@ -248,7 +341,12 @@ export class SimilarityService implements vscode.Disposable {
         this.log.info(
           `indexed ${summary.files} files, ${summary.units} units in ${summary.elapsedMs} ms (${summary.embedded} embedded, ${summary.reused} reused, ${summary.truncated} truncated, ${summary.skippedCount} skipped)`,
         );
-        for (const skipped of summary.skipped) this.log.debug(`skipped ${skipped.relPath} (${skipped.reason}${skipped.detail ? `: ${skipped.detail}` : ''})`);
+        this.skipped = { sample: summary.skipped, count: summary.skippedCount };
+        for (const skipped of summary.skipped) {
+          const line = `skipped ${skipped.relPath} (${skipped.reason}${skipped.detail ? `: ${skipped.detail}` : ''})`;
+          if (skipped.reason === 'crashed-host') this.log.warn(line);
+          else this.log.debug(line);
+        }
       } catch (error) {
         if (token.isCancellationRequested) throw new CancelledByUser('Indexing');
         throw error;
@@ -277,14 +375,35 @@ export class SimilarityService implements vscode.Disposable {
 
   private async refreshCounts(): Promise<void> {
     const status = await this.requireClient().request(Status);
-    this.setState({ phase: 'ready', model: describeModel(this.settings.model), files: status.files, units: status.units });
+    const skipped = summarizeSkipped(this.skipped);
+    this.setState({
+      phase: 'ready',
+      model: describeModel(this.settings.model),
+      files: status.files,
+      units: status.units,
+      skipped: skipped ? { summary: skipped, warning: hasCrashedHost(this.skipped) } : undefined,
+    });
   }
 
-  private folderSpecs(): FolderSpec[] {
+  /** How the index splits this document: the unit mode settings, then the file's extension or name. */
+  unitModeOf(document: { uri: vscode.Uri; languageId: string }): UnitMode {
+    const name = path.posix.basename(document.uri.path);
+    if (document.uri.scheme === 'untitled') {
+      // No name to go by: the language decides.
+      return this.settings.unitModes[`[${document.languageId}]`] ?? (PROSE_LANGUAGES.has(document.languageId) ? 'sentences' : 'lines');
+    }
+    return defaultUnitMode(name, this.resolvedUnitModes());
+  }
+
+  private resolvedUnitModes(): Record<string, UnitMode> {
     const languages = vscode.extensions.all.flatMap(
       (extension) => ((extension.packageJSON as { contributes?: { languages?: LanguageContribution[] } })?.contributes?.languages ?? []),
     );
-    const unitModes = resolveUnitModes(this.settings.unitModes, languages);
+    return resolveUnitModes(this.settings.unitModes, languages);
+  }
+
+  private folderSpecs(): FolderSpec[] {
+    const unitModes = this.resolvedUnitModes();
     return (vscode.workspace.workspaceFolders ?? [])
       .filter((folder) => folder.uri.scheme === 'file')
       .map((folder) => folderSpec(folder.uri.fsPath, this.settings, readWorkspaceExcludes(vscode.workspace, folder.uri), unitModes));
@@ -311,6 +430,7 @@ export class SimilarityService implements vscode.Disposable {
   private async deleteIndex(): Promise<void> {
     await this.indexing?.catch(() => undefined);
     this.markStale('settings');
+    this.skipped = NO_SKIPPED_FILES;
     const roots = this.roots();
     if (this.client && this.hostKey && this.client.currentState === 'running') {
       await this.client.request(ClearIndex, { roots });

@@ -28,6 +28,8 @@ export interface Settings {
   maxFileSize: number;
   /** Inference threads of the model host (already resolved from 0 = automatic). */
   threads: number;
+  /** Resident-memory ceiling of the model host in MB; 0 = no limit. */
+  maxMemoryMB: number;
   /** Where downloaded models are stored; undefined = the extension's global storage. */
   modelCacheFolder?: string;
   /** Base URL of the model hub downloads come from. */
@@ -66,6 +68,7 @@ export const DEFAULTS = {
   contextLines: 2,
   maxFileSize: 1_048_576,
   threads: 0,
+  maxMemoryMB: 4096,
 };
 
 const UNIT_MODES: readonly UnitMode[] = ['lines', 'sentences'];
@@ -133,6 +136,7 @@ export function parseSettings(config: ConfigurationLike, env: SettingsEnvironmen
       contextLines: integer('contextLines', 0, 20),
       maxFileSize: integer('maxFileSize', 1024, 1024 * 1024 * 1024),
       threads: threads === 0 ? automaticThreads(env.cpuCount) : threads,
+      maxMemoryMB: integer('maxMemoryMB', 0, 1024 * 1024),
       modelCacheFolder,
     },
     problems,
@@ -229,7 +233,7 @@ export function readWorkspaceExcludes(workspace: typeof vscode.workspace, folder
 }
 
 /** Settings that need the model host restarted with a new model or thread count. */
-const HOST_KEYS = ['model', 'dtype', 'threads', 'modelCacheFolder', 'downloadEndpoint'];
+const HOST_KEYS = ['model', 'dtype', 'threads', 'maxMemoryMB', 'modelCacheFolder', 'downloadEndpoint'];
 /** Settings that change which files and units are indexed. */
 const INDEX_KEYS = ['include', 'exclude', 'unitModes', 'maxFileSize'];
 

@@ -30,9 +30,10 @@ const LEAD_IN = 40;
 export function buildSnippet(text: string, unit: UnitRange, unitText: string, limits: SnippetLimits): SnippetLine[] {
   const lines = text.split(/\r\n|\r|\n/);
   if (unit.line < 1 || unit.endLine > lines.length || unit.endLine < unit.line) {
-    return [cutLine({ line: unit.line, text: unitText, unitStart: 0, unitEnd: unitText.length }, limits.maxLineChars)];
+    return [cutLine({ line: unit.line, text: unitText, unitStart: 0, unitEnd: unitText.length }, limits.maxLineChars, (column) => column)];
   }
   const lastUnitLine = Math.min(unit.endLine, unit.line + limits.maxUnitLines - 1);
+  const offsets = unitTextOffsets(lines, unit, unitText, lastUnitLine);
   const first = Math.max(1, unit.line - limits.contextLines);
   const last = Math.min(lines.length, lastUnitLine + limits.contextLines);
   const snippet: SnippetLine[] = [];
@@ -44,14 +45,52 @@ export function buildSnippet(text: string, unit: UnitRange, unitText: string, li
       line.unitStart = number === unit.line ? Math.min(unit.column, lineText.length) : 0;
       line.unitEnd = number === unit.endLine ? Math.min(Math.max(unit.endColumn, line.unitStart), lineText.length) : lineText.length;
     }
-    snippet.push(cutLine(line, limits.maxLineChars));
+    snippet.push(cutLine(line, limits.maxLineChars, offsets.get(number)));
   }
   return snippet;
 }
 
-/** Cuts a long line to `maxChars`, keeping the unit's start in view and marking each cut with an ellipsis. */
-function cutLine(line: SnippetLine, maxChars: number): SnippetLine {
-  if (line.text.length <= maxChars) return line;
+/**
+ * For each shown line of the unit, a function from a column to the offset in `unitText` of the character there. The
+ * unit text is the source with whitespace runs (line breaks included) collapsed and some markup dropped (quote
+ * markers on continuation lines), so the two are aligned character by character rather than by arithmetic.
+ */
+function unitTextOffsets(lines: readonly string[], unit: UnitRange, unitText: string, lastLine: number): Map<number, (column: number) => number> {
+  const isSpace = (ch: string | undefined) => ch !== undefined && /\s/.test(ch);
+  const found = new Map<number, (column: number) => number>();
+  let u = 0;
+  for (let number = unit.line; number <= lastLine; number++) {
+    const lineText = lines[number - 1];
+    const from = number === unit.line ? Math.min(unit.column, lineText.length) : 0;
+    const to = number === unit.endLine ? Math.min(Math.max(unit.endColumn, from), lineText.length) : lineText.length;
+    // The line break before this line stands for one collapsed space of the unit text.
+    if (number > unit.line && isSpace(unitText[u])) u++;
+    const atColumn = new Int32Array(to - from + 1);
+    for (let column = from; column < to; column++) {
+      atColumn[column - from] = u;
+      const ch = lineText[column];
+      if (unitText[u] === ch) u++;
+      else if (!isSpace(ch) && isSpace(unitText[u])) {
+        // A space of the unit text where the source has none here: it stood for a dropped run; both move on.
+        u++;
+        if (unitText[u] === ch) u++;
+      }
+      // Otherwise the source character is extra whitespace or dropped markup: only the source moves on.
+    }
+    atColumn[to - from] = u;
+    found.set(number, (column) => atColumn[Math.min(Math.max(column - from, 0), to - from)]);
+  }
+  return found;
+}
+
+/**
+ * Cuts a long line to `maxChars`, keeping the unit's start in view and marking each cut with an ellipsis. On a line
+ * of the unit, `unitOffset` gives the unit-text offset of a column, recorded for the first shown unit character.
+ */
+function cutLine(line: SnippetLine, maxChars: number, unitOffset?: (column: number) => number): SnippetLine {
+  const withOffset = (shown: SnippetLine, firstUnitColumn: number): SnippetLine =>
+    shown.unitStart !== undefined && unitOffset ? { ...shown, unitTextOffset: unitOffset(firstUnitColumn) } : shown;
+  if (line.text.length <= maxChars) return withOffset(line, line.unitStart ?? 0);
   const anchor = line.unitStart ?? 0;
   const leadIn = Math.min(LEAD_IN, Math.floor(maxChars / 4));
   const start = Math.max(0, Math.min(anchor - leadIn, line.text.length - maxChars));
@@ -64,5 +103,5 @@ function cutLine(line: SnippetLine, maxChars: number): SnippetLine {
     cut.unitStart = clamp(line.unitStart);
     cut.unitEnd = clamp(line.unitEnd ?? line.text.length);
   }
-  return cut;
+  return withOffset(cut, Math.max(anchor, start));
 }

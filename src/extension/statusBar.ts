@@ -35,7 +35,8 @@ export class IndexStatusBar implements vscode.Disposable {
         break;
       case 'ready':
         item.text = `$(check) Similar: ${(state.units ?? 0).toLocaleString()} units`;
-        item.tooltip = `Similar Sentences: ${(state.units ?? 0).toLocaleString()} units from ${(state.files ?? 0).toLocaleString()} files indexed\nModel: ${state.model}`;
+        item.tooltip = `Similar Sentences: ${(state.units ?? 0).toLocaleString()} units from ${(state.files ?? 0).toLocaleString()} files indexed${state.skipped ? ` (${state.skipped.summary})` : ''}\nModel: ${state.model}`;
+        if (state.skipped?.warning) item.text = `$(warning) Similar: ${(state.units ?? 0).toLocaleString()} units`;
         break;
       case 'error':
         item.text = '$(error) Similar: error';

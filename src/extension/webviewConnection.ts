@@ -19,8 +19,23 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
 }
 
 /** Messages that replace each other: only the newest of each slot is worth sending. */
-export type Slot = 'results' | 'index';
-export const slotOf = (message: ExtensionMessage): Slot => (message.type === 'indexState' ? 'index' : 'results');
+export type Slot = 'results' | 'index' | 'follow' | 'scope';
+
+/** The slot of a message, or undefined for one that answers a page's request (sent only to the page that asked). */
+export function slotOf(message: ExtensionMessage): Slot | undefined {
+  switch (message.type) {
+    case 'indexState':
+      return 'index';
+    case 'follow':
+      return 'follow';
+    case 'scope':
+      return 'scope';
+    case 'explanation':
+      return undefined;
+    default:
+      return 'results';
+  }
+}
 
 export class WebviewConnection implements vscode.Disposable {
   private ready = false;
@@ -66,6 +81,11 @@ export class WebviewConnection implements vscode.Disposable {
 
   post(message: ExtensionMessage): void {
     const slot = slotOf(message);
+    if (!slot) {
+      // The page that asked is showing: answer it now. A page loaded since asks again for what it shows.
+      if (this.ready && this.isVisible()) void this.webview.postMessage(message);
+      return;
+    }
     this.latest.set(slot, message);
     this.unsent.add(slot);
     this.flush();

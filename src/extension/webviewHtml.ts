@@ -3,7 +3,7 @@
 // No `vscode` import: unit tests parse the output.
 import { randomBytes } from 'node:crypto';
 
-export type WebviewKind = 'panel' | 'sidebar';
+export type WebviewKind = 'panel' | 'sidebar' | 'compare' | 'duplicates';
 
 export interface WebviewHtmlOptions {
   kind: WebviewKind;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ModelInfo, ModelSpec } from '../protocol';
 import { readEmbeddingConfig } from './modelConfig';
-import type { FromWorker, LoadMessage, ToWorker } from './workerMessages';
+import type { FromWorker, LoadMessage, TokenStatesMessage, ToWorker } from './workerMessages';
 
 export interface EmbedOutput {
   vectors: Float32Array;
@@ -45,6 +45,20 @@ interface Batch {
   job: Job;
 }
 
+/** The tokens of one text and their last-layer states (see workerMessages.ts). */
+export type TokenStates = Omit<TokenStatesMessage, 'type' | 'id'>;
+
+/** A request for one text's token states: queued like a batch, so it runs on a free worker and is journaled. */
+interface TokenStatesTask {
+  text: string;
+  resolve: (states: TokenStates) => void;
+  reject: (error: Error) => void;
+}
+
+type Task = Batch | TokenStatesTask;
+
+const isBatch = (task: Task): task is Batch => 'job' in task;
+
 interface Job {
   texts: string[];
   out: EmbedOutput;
@@ -57,11 +71,11 @@ interface Job {
 
 interface PoolWorker {
   worker: Worker;
-  busy?: { id: number; batch: Batch; texts: string[] };
+  busy?: { id: number; task: Task; texts: string[] };
 }
 
 export class Embedder {
-  private queue: Batch[] = [];
+  private queue: Task[] = [];
   private nextId = 1;
   private disposed = false;
 
@@ -128,9 +142,35 @@ export class Embedder {
     });
   }
 
+  /** The tokens of one text and their last-layer states (an interactive request: it runs before queued batches). */
+  tokenStates(text: string, options: { signal?: AbortSignal } = {}): Promise<TokenStates> {
+    if (this.disposed) return Promise.reject(new Error('embedder disposed'));
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(abortError());
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        this.queue = this.queue.filter((queued) => queued !== task);
+        task.reject(abortError());
+      };
+      let settled = false;
+      const settle = () => {
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const task: TokenStatesTask = {
+        text,
+        resolve: (states) => settled || (settle(), resolve(states)),
+        reject: (error) => settled || (settle(), reject(error)),
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.queue.unshift(task);
+      this.pump();
+    });
+  }
+
   async dispose(): Promise<void> {
     this.disposed = true;
-    for (const batch of this.queue) this.fail(batch.job, new Error('embedder disposed'));
+    for (const task of this.queue) this.failTask(task, new Error('embedder disposed'));
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
   }
 
@@ -138,22 +178,33 @@ export class Embedder {
     const dispatched: PoolWorker[] = [];
     for (const w of this.workers) {
       if (w.busy) continue;
-      const batch = this.queue.shift();
-      if (!batch) break;
-      w.busy = { id: this.nextId++, batch, texts: batch.indices.map((i) => batch.job.texts[i]) };
+      const task = this.queue.shift();
+      if (!task) break;
+      w.busy = { id: this.nextId++, task, texts: isBatch(task) ? task.indices.map((i) => task.job.texts[i]) : [task.text] };
       dispatched.push(w);
     }
     if (dispatched.length === 0) return;
     // Recorded before any of them can start: a native crash must find its input on disk.
     this.onInFlight?.(this.workers.flatMap((w) => w.busy?.texts ?? []));
-    for (const { worker, busy } of dispatched) worker.postMessage({ type: 'embed', id: busy!.id, texts: busy!.texts } satisfies ToWorker);
+    for (const { worker, busy } of dispatched) {
+      const { id, task, texts } = busy!;
+      const message: ToWorker = isBatch(task) ? { type: 'embed', id, texts } : { type: 'tokenStates', id, text: task.text };
+      worker.postMessage(message);
+    }
   }
 
   private onMessage(w: PoolWorker, message: FromWorker): void {
     const busy = w.busy;
     if (!busy || !('id' in message) || message.id !== busy.id) return;
     w.busy = undefined;
-    const { job, indices } = busy.batch;
+    if (!isBatch(busy.task)) {
+      const { task } = busy;
+      if (message.type === 'tokenStates') task.resolve({ states: message.states, tokens: message.tokens, special: message.special, unknownToken: message.unknownToken });
+      else if (message.type === 'error') task.reject(new Error(`inference failed: ${message.message}`));
+      this.pump();
+      return;
+    }
+    const { job, indices } = busy.task;
     if (message.type === 'error') {
       this.fail(job, new Error(`inference failed: ${message.message}`));
     } else if (message.type === 'embedded' && !job.failed) {
@@ -179,15 +230,20 @@ export class Embedder {
     if (this.disposed) return;
     this.disposed = true;
     const error = new Error(`an inference worker stopped (exit code ${code})`);
-    for (const w of this.workers) if (w.busy) this.fail(w.busy.batch.job, error);
-    for (const batch of this.queue) this.fail(batch.job, error);
+    for (const w of this.workers) if (w.busy) this.failTask(w.busy.task, error);
+    for (const task of this.queue) this.failTask(task, error);
     this.onBroken?.(error.message);
+  }
+
+  private failTask(task: Task, error: Error): void {
+    if (isBatch(task)) this.fail(task.job, error);
+    else task.reject(error);
   }
 
   private fail(job: Job, error: Error): void {
     if (job.failed || job.remaining === 0) return;
     job.failed = true;
-    this.queue = this.queue.filter((b) => b.job !== job);
+    this.queue = this.queue.filter((task) => !isBatch(task) || task.job !== job);
     job.reject(error);
   }
 }

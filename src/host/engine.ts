@@ -4,18 +4,29 @@ import { setMaxListeners } from 'node:events';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ResponseError, type CancellationToken } from 'vscode-jsonrpc';
-import { clearIndexes, hashContent, IndexIdentity, WorkspaceIndex, type FileMeta } from '../core/index/workspaceIndex';
+import { ExplanationUnsupportedError, tokenContributions } from '../core/explain';
+import { findNearDuplicates, type DuplicateSource, type TextCluster } from '../core/index/nearDuplicates';
+import { clearIndexes, hashContent, IndexIdentity, WorkspaceIndex, type FileMeta, type RankedSearch } from '../core/index/workspaceIndex';
+import { rocchio } from '../core/refine';
+import { compileScope } from '../core/scope';
+import { alignPieces, tokensAndWords } from '../core/tokenAlignment';
 import { defaultUnitMode, splitUnits, Unit, UnitMode } from '../core/units';
-import { readTextFile, walkFolder } from '../core/walk';
+import { isExcludedFromWalk, readTextFile, walkFolder } from '../core/walk';
 import {
   ErrorCodes,
+  type DuplicateCluster,
+  type DuplicatesParams,
+  type DuplicatesResult,
   type EmbedParams,
   type EmbedResult,
+  type ExplainParams,
+  type ExplainResult,
   type FolderSpec,
   type HostStatus,
   type IndexParams,
   type IndexSummary,
   type ProgressParams,
+  type Refinement,
   type SearchHit,
   type SearchParams,
   type SearchResult,
@@ -36,8 +47,12 @@ export interface EngineOptions {
   saveIntervalMs?: number;
 }
 
-/** Texts handed to the workers at a time while the walk goes on. */
-const EMBED_CHUNK = 2048;
+/**
+ * Texts handed to the workers at a time while the walk goes on. Each chunk is length-sorted on its own, so small
+ * chunks pad more than one global sort would (2048 cost fp32 ~10% against raw onnxruntime on the same texts); the
+ * walk outruns inference by far, so the workers still start within a fraction of a second.
+ */
+const EMBED_CHUNK = 8192;
 const SAVE_EVERY_MS = 30_000;
 const PROGRESS_EVERY_MS = 200;
 const SKIPPED_SAMPLE = 50;
@@ -57,6 +72,10 @@ interface Folder {
   /** The save in progress: vectors that arrive meanwhile are added after it (see store). */
   saving?: Promise<void>;
   lastSave: number;
+  /** Near-duplicate searches holding slots of the index: saves wait until they end (see withSavesPaused). */
+  readers: Set<Promise<unknown>>;
+  /** A save was asked for while readers held the index: it runs when the last one ends. */
+  saveDeferred: boolean;
 }
 
 /** The state of one IndexFolders or UpdateFiles request. */
@@ -126,11 +145,24 @@ export class Engine {
       const onSkip = skipHandler(summary, change.root);
       const unitModes = { ...folder.spec.unitModes, ...params.unitModes };
       if ('deleted' in change) {
+        // The path may be a folder: everything under it goes.
+        const below = change.relPath ? `${change.relPath}/` : '';
+        for (const relPath of [...folder.index.files()]) if (relPath === change.relPath || relPath.startsWith(below)) this.removeFile(folder, relPath);
+      } else if (await isExcludedFromWalk(folder.spec.root, change.relPath, folder.spec.walk)) {
+        // The walk would not index it (ignore files, globs, default excludes): neither does a change.
+        await this.notSaving(folder);
         this.removeFile(folder, change.relPath);
       } else if ('text' in change) {
+        await this.notSaving(folder);
+        const bytes = Buffer.byteLength(change.text, 'utf8');
+        if (bytes > folder.spec.walk.maxFileBytes) {
+          this.removeFile(folder, change.relPath);
+          onSkip({ relPath: change.relPath, reason: 'too-large', detail: `${bytes} bytes` });
+          continue;
+        }
         // Unsaved editor text: recorded with an impossible size so the next walk compares the disk file by hash.
-        const units = this.units(change.relPath, change.text, unitModes);
-        this.setFile(folder, change.relPath, { size: -1, mtimeMs: -1, contentHash: hashContent(change.text) }, units, onSkip);
+        const { units, unitMode } = this.split(change.relPath, change.text, unitModes);
+        this.setFile(folder, change.relPath, { size: -1, mtimeMs: -1, contentHash: hashContent(change.text), unitMode }, units, onSkip);
       } else {
         await this.refreshFromDisk(folder, change.relPath, unitModes, onSkip);
       }
@@ -147,35 +179,101 @@ export class Engine {
 
   async search(params: SearchParams, token: CancellationToken): Promise<SearchResult> {
     const started = Date.now();
-    this.refusePoison([params.query]);
-    const query = await this.embedder.embed([params.query], { signal: toSignal(token), urgent: true });
-    const roots = params.roots ?? [...this.folders.keys()];
+    const query = await this.queryVector(params.query, params.refine, toSignal(token));
+    const scopeOf = compileScope(params.scope);
     const hits: SearchHit[] = [];
+    const ranked: RankedSearch[] = [];
     let searched = 0;
-    for (const root of roots) {
+    for (const root of params.roots ?? [...this.folders.keys()]) {
       const folder = this.folders.get(root);
       if (!folder) continue;
       const exclude = params.exclude?.root === root ? params.exclude : undefined;
-      const found = folder.index.search(query.vectors, params.topK, {
+      const found = folder.index.rankedSearch(query.vector, params.topK, {
         minScore: params.minScore,
+        files: scopeOf(root),
         exclude: exclude && ((relPath: string, unit: Unit) =>
           relPath === exclude.relPath && unit.line <= exclude.endLine && unit.endLine >= exclude.line),
       });
-      for (const { relPath, unit, score } of found) hits.push({ ...unit, root, relPath, score });
-      searched += folder.index.stats().units;
+      for (const { relPath, unit, score } of found.hits) hits.push({ ...unit, root, relPath, score });
+      ranked.push(found);
+      searched += found.searched;
     }
     hits.sort((a, b) => b.score - a.score);
+    const top = hits.slice(0, params.topK);
+    // Exact: each root ranks every score ≥ its own k-th hit, and a hit of the merged top k is ≥ every root's k-th.
+    if (params.percentiles && searched > 0) {
+      for (const hit of top) hit.percentile = (100 * ranked.reduce((below, root) => below + root.countBelow(hit.score), 0)) / searched;
+    }
     return {
       model: this.embedder.info.id,
-      hits: hits.slice(0, params.topK),
-      queryTruncated: query.truncated[0] === 1,
+      hits: top,
+      queryTruncated: query.truncated,
       searched,
       elapsedMs: Date.now() - started,
     };
   }
 
+  /** Which tokens of `text` make up its cosine with the query: exact under mean (or max) pooling, see core/explain.ts. */
+  async explain(params: ExplainParams, token: CancellationToken): Promise<ExplainResult> {
+    const { pooling, dim } = this.embedder.info;
+    if (pooling === 'cls') throw new ResponseError(ErrorCodes.ExplanationUnsupported, new ExplanationUnsupportedError(pooling).message);
+    this.refusePoison([params.text]);
+    const signal = toSignal(token);
+    const [query, states] = await Promise.all([
+      this.queryVector(params.query, params.refine, signal),
+      this.embedder.tokenStates(params.text, { signal }),
+    ]);
+    const shares = tokenContributions(query.vector, { states: states.states, tokens: states.tokens.length, dim }, pooling);
+    const pieces = states.tokens.map((piece, i) => ({ token: piece, special: states.special[i] }));
+    const spans = alignPieces(params.text, pieces, states.unknownToken);
+    const { tokens, words } = tokensAndWords(params.text, pieces, spans, shares);
+    return { score: shares.reduce((sum, share) => sum + share, 0), tokens, words };
+  }
+
+  /** Clusters of units whose cosine with their cluster's representative reaches the threshold (core/index/nearDuplicates.ts). */
+  async findDuplicates(params: DuplicatesParams, token: CancellationToken): Promise<DuplicatesResult> {
+    const started = Date.now();
+    const { threshold } = params;
+    if (!(threshold > 0 && threshold <= 1)) throw new ResponseError(ErrorCodes.InvalidParams, `the threshold must be in (0, 1], not ${threshold}`);
+    const scopeOf = compileScope(params.scope);
+    const folders = (params.roots ?? [...this.folders.keys()]).flatMap((root) => this.folders.get(root) ?? []);
+    const sources: DuplicateSource[] = folders.map((folder) => ({ index: folder.index, files: scopeOf(folder.spec.root) }));
+    const found = await this.withSavesPaused(folders, () => findNearDuplicates(sources, threshold, { signal: toSignal(token) }));
+    const clusters = unitClusters(found.clusters.slice(0, params.maxClusters ?? Infinity), sources, folders.map((folder) => folder.spec.root));
+    return { clusters, units: found.units, elapsedMs: Date.now() - started };
+  }
+
+  /** The query's vector, moved by Rocchio feedback when refine is given; feedback texts reuse stored vectors. */
+  private async queryVector(query: string, refine: Refinement | undefined, signal: AbortSignal): Promise<{ vector: Float32Array; truncated: boolean }> {
+    const examples = refine ? [...refine.more, ...refine.less] : [];
+    const stored = examples.map((text) => this.storedVector(text));
+    const toEmbed = [query, ...examples.filter((_, i) => !stored[i])];
+    this.refusePoison(toEmbed);
+    const out = await this.embedder.embed(toEmbed, { signal, urgent: true });
+    const { dim } = this.embedder.info;
+    const vector = out.vectors.slice(0, dim);
+    const truncated = out.truncated[0] === 1;
+    if (!refine) return { vector, truncated };
+    let next = 1;
+    const vectors = stored.map((known) => known ?? out.vectors.slice(next * dim, ++next * dim));
+    return { vector: rocchio(vector, vectors.slice(0, refine.more.length), vectors.slice(refine.more.length)), truncated };
+  }
+
+  private storedVector(text: string): Float32Array | undefined {
+    for (const folder of this.folders.values()) {
+      const vector = folder.index.vectorOf(text);
+      if (vector) return vector;
+    }
+    return undefined;
+  }
+
   async clear(roots?: string[]): Promise<void> {
-    for (const root of roots ?? [...this.folders.keys()]) this.folders.delete(root);
+    for (const root of roots ?? [...this.folders.keys()]) {
+      const folder = this.folders.get(root);
+      this.folders.delete(root);
+      // Closed before its files are deleted: open segment files cannot be deleted on Windows.
+      await folder?.index.close();
+    }
     if (this.indexDir) for (const root of roots ?? [undefined]) await clearIndexes(this.indexDir, root);
   }
 
@@ -202,9 +300,9 @@ export class Engine {
   private async openFolder(spec: FolderSpec): Promise<Folder> {
     let folder = this.folders.get(spec.root);
     if (!folder) {
-      const index = await WorkspaceIndex.open(this.indexDir, spec.root, this.identity(), (m) => this.events.log('warn', m));
+      const index = await WorkspaceIndex.open(this.indexDir, spec.root, this.identity(), (message, level) => this.events.log(level, message));
       const quarantined = new Set([...index.files()].filter((relPath) => index.fileMeta(relPath)!.contentHash.startsWith(QUARANTINED)));
-      folder = { spec, index, inFlight: new Set(), quarantined, lastSave: Date.now() };
+      folder = { spec, index, inFlight: new Set(), quarantined, lastSave: Date.now(), readers: new Set(), saveDeferred: false };
       this.folders.set(spec.root, folder);
     }
     folder.spec = spec;
@@ -228,7 +326,8 @@ export class Engine {
         seen.add(file.relPath);
         report?.('walking', seen.size);
         const known = index.fileMeta(file.relPath);
-        const unchanged = known && known.size === file.size && known.mtimeMs === file.mtimeMs;
+        // A changed unit mode (settings) re-splits the file; its texts keep their vectors.
+        const unchanged = known && known.size === file.size && known.mtimeMs === file.mtimeMs && known.unitMode === defaultUnitMode(file.relPath, spec.unitModes);
         if (unchanged && folder.quarantined.has(file.relPath)) {
           onSkip(crashedHost(file.relPath));
           continue;
@@ -239,9 +338,9 @@ export class Engine {
           onSkip({ relPath: file.relPath, reason: read.skipped, detail: read.detail });
           continue;
         }
-        const units = this.units(file.relPath, read.text, spec.unitModes);
+        const { units, unitMode } = this.split(file.relPath, read.text, spec.unitModes);
         await this.notSaving(folder);
-        if (!this.setFile(folder, file.relPath, { size: file.size, mtimeMs: file.mtimeMs, contentHash: hashContent(read.text) }, units, onSkip)) continue;
+        if (!this.setFile(folder, file.relPath, { size: file.size, mtimeMs: file.mtimeMs, contentHash: hashContent(read.text), unitMode }, units, onSkip)) continue;
         pendingTexts += units.length;
         if (pendingTexts >= EMBED_CHUNK) {
           pendingTexts = 0;
@@ -296,14 +395,43 @@ export class Engine {
     void folder.saving.then(later, later);
   }
 
-  /** Saves one folder, one save at a time; a save requested while one runs follows it with what came since. */
+  /**
+   * Saves one folder, one save at a time; a save requested while one runs follows it with what came since. While a
+   * near-duplicate search holds the index's slots, the save is deferred to its end instead of waiting for it.
+   */
   private async save(folder: Folder): Promise<void> {
     await this.notSaving(folder);
+    if (folder.readers.size > 0) {
+      folder.saveDeferred = true;
+      return;
+    }
     folder.saving = folder.index.save().finally(() => {
       folder.saving = undefined;
       folder.lastSave = Date.now();
     });
     await folder.saving;
+  }
+
+  /**
+   * Runs read with saves of these folders held back (a save may free slots and move vectors a reader holds); other
+   * changes go on. Saves asked for meanwhile run when the last reader of a folder ends.
+   */
+  private async withSavesPaused<T>(folders: Folder[], read: () => Promise<T>): Promise<T> {
+    while (folders.some((folder) => folder.saving)) await Promise.all(folders.map((folder) => this.notSaving(folder)));
+    // No await from the check above to registering the reader, so no save can start in between.
+    const reading = read();
+    for (const folder of folders) folder.readers.add(reading);
+    try {
+      return await reading;
+    } finally {
+      for (const folder of folders) {
+        folder.readers.delete(reading);
+        if (folder.readers.size === 0 && folder.saveDeferred) {
+          folder.saveDeferred = false;
+          this.save(folder).catch((error: unknown) => this.events.log('warn', `saving the index failed: ${(error as Error).message}`));
+        }
+      }
+    }
   }
 
   /** Waits for the save in progress: the index is only changed between saves (vectors are deferred, see store). */
@@ -353,16 +481,17 @@ export class Engine {
     const read = info?.isFile() ? await readTextFile(absPath, folder.spec.walk.maxFileBytes) : undefined;
     await this.notSaving(folder);
     if (info && read && 'text' in read) {
-      const units = this.units(relPath, read.text, unitModes);
-      this.setFile(folder, relPath, { size: info.size, mtimeMs: info.mtimeMs, contentHash: hashContent(read.text) }, units, onSkip);
+      const { units, unitMode } = this.split(relPath, read.text, unitModes);
+      this.setFile(folder, relPath, { size: info.size, mtimeMs: info.mtimeMs, contentHash: hashContent(read.text), unitMode }, units, onSkip);
       return;
     }
     this.removeFile(folder, relPath);
     if (read && 'skipped' in read) onSkip({ relPath, reason: read.skipped, detail: read.detail });
   }
 
-  private units(relPath: string, text: string, unitModes: Record<string, UnitMode> | undefined): Unit[] {
-    return splitUnits(text, { mode: defaultUnitMode(relPath, unitModes) });
+  private split(relPath: string, text: string, unitModes: Record<string, UnitMode> | undefined): { units: Unit[]; unitMode: UnitMode } {
+    const unitMode = defaultUnitMode(relPath, unitModes);
+    return { units: splitUnits(text, { mode: unitMode }), unitMode };
   }
 }
 
@@ -394,6 +523,42 @@ function crashedHost(relPath: string): Omit<SkippedReport, 'root'> {
 
 function emptySummary(): IndexSummary {
   return { files: 0, units: 0, embedded: 0, reused: 0, truncated: 0, skipped: [], skippedCount: 0, elapsedMs: 0 };
+}
+
+/**
+ * The units of text clusters, read from the indexes: the representative's text first (its first place is the
+ * representative), then the others by descending cosine with it; each member's score is that cosine (1 for the
+ * representative's text). Clusters left with fewer than two units (files changed meanwhile) are dropped.
+ */
+function unitClusters(clusters: TextCluster[], sources: DuplicateSource[], roots: string[]): DuplicateCluster[] {
+  // Per source: slot → its cluster, its rank among the cluster's texts (0 = the representative's) and its score.
+  const placed = sources.map(() => new Map<number, { cluster: number; rank: number; score: number }>());
+  clusters.forEach((cluster, c) =>
+    cluster.texts.forEach(({ places, score }, rank) => {
+      for (const [source, slot] of places) placed[source].set(slot, { cluster: c, rank, score: rank === 0 ? 1 : score });
+    }),
+  );
+  const members = clusters.map(() => [] as Array<SearchHit & { rank: number }>);
+  sources.forEach(({ index, files }, source) => {
+    const where = placed[source];
+    index.forEachUnit(files, (slot) => where.has(slot), (relPath, unit, slot) => {
+      const { cluster, rank, score } = where.get(slot)!;
+      members[cluster].push({ ...unit, root: roots[source], relPath, score, rank });
+    });
+  });
+  return members
+    .filter((list) => list.length >= 2)
+    .map((list) => {
+      list.sort((a, b) => a.rank - b.rank || compareText(a.root, b.root) || compareText(a.relPath, b.relPath) || a.line - b.line || a.column - b.column);
+      return {
+        members: list.map(({ rank: _rank, ...hit }) => hit),
+        distinctTexts: new Set(list.map((hit) => hit.rank)).size,
+      };
+    });
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function toSignal(token: CancellationToken): AbortSignal {

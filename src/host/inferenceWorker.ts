@@ -4,7 +4,7 @@ import { parentPort } from 'node:worker_threads';
 import { AutoModel, AutoTokenizer, env, Tensor, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
 import { poolAndNormalize } from '../core/pooling';
 import { encodeBatch, SpecialTokens, specialTokensOf } from './batchEncoding';
-import type { EmbedMessage, FromWorker, LoadMessage, ToWorker } from './workerMessages';
+import type { EmbedMessage, FromWorker, LoadMessage, TokenStatesRequest, ToWorker } from './workerMessages';
 
 // The host only reads local folders: downloads are the caller's job, done before the host starts.
 env.allowRemoteModels = false;
@@ -18,11 +18,13 @@ const crashOn = process.env.SIMILAR_SENTENCES_TEST_CRASH_ON;
 
 const port = parentPort!;
 let loaded: { tokenizer: PreTrainedTokenizer; special: SpecialTokens; model: PreTrainedModel; settings: LoadMessage } | undefined;
+/** Vocabulary entries by id, built on the first explanation. */
+let tokensById: string[] | undefined;
 
 port.on('message', (message: ToWorker) => {
-  const work = message.type === 'load' ? load(message) : embed(message);
+  const work = message.type === 'load' ? load(message) : message.type === 'embed' ? embed(message) : tokenStates(message);
   work.catch((error: unknown) => {
-    const id = message.type === 'embed' ? message.id : undefined;
+    const id = message.type === 'load' ? undefined : message.id;
     post({ type: 'error', id, message: error instanceof Error ? error.message : String(error) });
   });
 });
@@ -46,8 +48,32 @@ async function load(settings: LoadMessage): Promise<void> {
 }
 
 async function embed({ id, texts }: EmbedMessage): Promise<void> {
+  const { encoded, states } = await run(texts);
+  const [batch, sequence, dim] = states.dims;
+  const vectors = poolAndNormalize({ data: toFloat32(states.data), mask: encoded.attentionMask, batch, sequence, dim }, loaded!.settings.pooling);
+  const { tokenCounts, truncated } = encoded;
+  post({ type: 'embedded', id, vectors, tokenCounts, truncated }, [vectors.buffer, tokenCounts.buffer, truncated.buffer] as ArrayBuffer[]);
+}
+
+/** One text alone (no padding): its tokens and their last-layer states, encoded exactly as embed encodes it. */
+async function tokenStates({ id, text }: TokenStatesRequest): Promise<void> {
+  const { encoded, states } = await run([text]);
+  const { tokenizer, special } = loaded!;
+  tokensById ??= vocabularyById(tokenizer);
+  const count = encoded.tokenCounts[0];
+  const ids = Array.from(encoded.inputIds.subarray(0, count), Number);
+  const tokens = ids.map((tokenId) => tokensById![tokenId] ?? tokenizer.unk_token);
+  const isSpecial = ids.map((_, i) => i < special.prefix.length || i >= count - special.suffix.length);
+  const data = toFloat32(states.data).slice(0, count * states.dims[2]);
+  post({ type: 'tokenStates', id, states: data, tokens, special: isSpecial, unknownToken: tokenizer.unk_token }, [data.buffer as ArrayBuffer]);
+}
+
+async function run(texts: string[]) {
   if (!loaded) throw new Error('model not loaded');
-  if (crashOn && texts.some((text) => text.includes(crashOn))) return void process.kill(process.pid, 'SIGABRT');
+  if (crashOn && texts.some((text) => text.includes(crashOn))) {
+    process.kill(process.pid, 'SIGABRT');
+    return new Promise<never>(() => undefined); // the process is going down: never answer
+  }
   const { tokenizer, special, model, settings } = loaded;
   const encoded = encodeBatch(tokenizer, special, texts, settings.maxLength);
   const dims = [encoded.batch, encoded.sequence];
@@ -55,10 +81,13 @@ async function embed({ id, texts }: EmbedMessage): Promise<void> {
     input_ids: new Tensor('int64', encoded.inputIds, dims),
     attention_mask: new Tensor('int64', encoded.attentionMask, dims),
   })) as { last_hidden_state: Tensor };
-  const [batch, sequence, dim] = states.dims;
-  const vectors = poolAndNormalize({ data: toFloat32(states.data), mask: encoded.attentionMask, batch, sequence, dim }, settings.pooling);
-  const { tokenCounts, truncated } = encoded;
-  post({ type: 'embedded', id, vectors, tokenCounts, truncated }, [vectors.buffer, tokenCounts.buffer, truncated.buffer] as ArrayBuffer[]);
+  return { encoded, states };
+}
+
+function vocabularyById(tokenizer: PreTrainedTokenizer): string[] {
+  const byId: string[] = [];
+  for (const [token, tokenId] of tokenizer.get_vocab()) byId[tokenId] = token;
+  return byId;
 }
 
 function toFloat32(data: Tensor['data']): Float32Array {

@@ -11,6 +11,8 @@ import {
   ClearIndex,
   Embed,
   ErrorCodes,
+  Explain,
+  FindDuplicates,
   HostExitCodes,
   IndexFolders,
   Initialize,
@@ -99,6 +101,8 @@ connection.onRequest(Embed, handle((e, params, token) => e.embed(params, token))
 connection.onRequest(IndexFolders, handle((e, params, token) => e.indexFolders(params, token)));
 connection.onRequest(UpdateFiles, handle((e, params, token) => e.updateFiles(params, token)));
 connection.onRequest(Search, handle((e, params, token) => e.search(params, token)));
+connection.onRequest(Explain, handle((e, params, token) => e.explain(params, token)));
+connection.onRequest(FindDuplicates, handle((e, params, token) => e.findDuplicates(params, token)));
 connection.onRequest(ClearIndex, handle((e, params) => e.clear(params.roots)));
 connection.onRequest(Status, () => ({
   ...(engine?.status() ?? { state: loading ? 'loading' : 'starting', files: 0, units: 0 }),

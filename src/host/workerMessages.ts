@@ -17,7 +17,14 @@ export interface EmbedMessage {
   texts: string[];
 }
 
-export type ToWorker = LoadMessage | EmbedMessage;
+/** The last layer's states of one text's tokens, to explain its score (see core/explain.ts). */
+export interface TokenStatesRequest {
+  type: 'tokenStates';
+  id: number;
+  text: string;
+}
+
+export type ToWorker = LoadMessage | EmbedMessage | TokenStatesRequest;
 
 export interface LoadedMessage {
   type: 'loaded';
@@ -32,6 +39,18 @@ export interface EmbeddedMessage {
   truncated: Uint8Array;
 }
 
+export interface TokenStatesMessage {
+  type: 'tokenStates';
+  id: number;
+  /** tokens × dim floats: special tokens included, truncated at the model's limit exactly as for embedding. */
+  states: Float32Array;
+  /** The vocabulary entry of each token and whether the template added it ([CLS], [SEP]). */
+  tokens: string[];
+  special: boolean[];
+  /** The tokenizer's unknown-word token, e.g. "[UNK]". */
+  unknownToken: string;
+}
+
 export interface WorkerErrorMessage {
   type: 'error';
   /** Absent when loading failed. */
@@ -39,4 +58,4 @@ export interface WorkerErrorMessage {
   message: string;
 }
 
-export type FromWorker = LoadedMessage | EmbeddedMessage | WorkerErrorMessage;
+export type FromWorker = LoadedMessage | EmbeddedMessage | TokenStatesMessage | WorkerErrorMessage;

@@ -9,6 +9,11 @@ export interface SnippetLine {
   text: string;
   unitStart?: number;
   unitEnd?: number;
+  /**
+   * On lines of the unit: the offset in the unit's text (as embedded, whitespace collapsed) of the line's first shown
+   * unit character, so a word of an explanation can be placed on the right line even when lines were cut.
+   */
+  unitTextOffset?: number;
 }
 
 export interface ResultView {
@@ -21,12 +26,103 @@ export interface ResultView {
   line: number;
   endLine: number;
   snippet: SnippetLine[];
+  /** Share (0–100) of the searched units that score below this result: how strong a match it is in this workspace. */
+  percentile?: number;
+}
+
+export interface Refinement {
+  /** Texts of results marked *More like this* / *Less like this*, oldest first. */
+  more: string[];
+  less: string[];
 }
 
 export interface QueryView {
   text: string;
   /** Where the query came from (Find Similar to Selection), shown and left out of the results. */
   origin?: { file: string; line: number; endLine: number };
+  /** *More like this* / *Less like this* applied to the query. */
+  refine?: Refinement;
+  /** Where the search looked when not the whole workspace, e.g. "src/connection.ts" or "3 open editors". */
+  scope?: string;
+  /** Follow mode: the query is the line under the cursor. */
+  following?: boolean;
+}
+
+/** A word of a result and its additive share of the result's cosine with the query. */
+export interface ExplainedWord {
+  text: string;
+  /** UTF-16 offsets in the result's unit text. */
+  start: number;
+  end: number;
+  contribution: number;
+}
+
+export interface ExplanationView {
+  score: number;
+  /** Every word of the unit in text order; their contributions sum to `score` (special tokens aside). */
+  words: ExplainedWord[];
+}
+
+/** Where a search in the side view looks: the side view's scope choice plus globs typed in it. */
+export const SCOPE_KINDS = ['workspace', 'file', 'openEditors', 'folder'] as const;
+export type ScopeKind = (typeof SCOPE_KINDS)[number];
+
+export interface ScopeView {
+  kind: ScopeKind;
+  /** Comma-separated glob patterns, as typed into VS Code's Search view. */
+  include: string;
+  exclude: string;
+  /** The folder chosen with *Find Similar in Folder…* (display path), when there is one. */
+  folder?: string;
+}
+
+/** One unit of a comparison (a selected line or sentence). */
+export interface CompareUnitView {
+  /** Absent when the unit's file is not in the workspace (nothing to open). */
+  id?: string;
+  file: string;
+  line: number;
+  text: string;
+}
+
+export interface CompareView {
+  /** What was compared, e.g. "README.md:3-8". */
+  source: string;
+  mode: 'lines' | 'sentences';
+  units: CompareUnitView[];
+  /** matrix[i][j]: cosine similarity of units i and j. */
+  matrix: number[][];
+  model: string;
+  /** More units were selected than a comparison shows: only the first ones are compared. */
+  limited: boolean;
+}
+
+export interface DuplicateMemberView {
+  id: string;
+  file: string;
+  line: number;
+  endLine: number;
+  text: string;
+  /** Cosine to the cluster's first member (its representative). */
+  score: number;
+}
+
+export interface DuplicateClusterView {
+  members: DuplicateMemberView[];
+  /** Distinct texts among the members (the rest are exact duplicates). */
+  distinctTexts: number;
+}
+
+export interface DuplicatesView {
+  threshold: number;
+  /** Largest first. */
+  clusters: DuplicateClusterView[];
+  /** Units compared. */
+  units: number;
+  elapsedMs: number;
+  model: string;
+  /** There were more clusters than are shown. */
+  limited: boolean;
 }
 
 export interface ResultsView {
@@ -41,7 +137,7 @@ export interface ResultsView {
 }
 
 /** Fixes the extension offers next to an error or an index state. Mapped to functions on the extension side. */
-export const ACTIONS = ['showLog', 'retry', 'restartHost', 'selectModel', 'selectLocalModel', 'openSettings', 'rebuildIndex'] as const;
+export const ACTIONS = ['showLog', 'retry', 'restartHost', 'selectModel', 'selectLocalModel', 'openSettings', 'rebuildIndex', 'memoryLimitSetting', 'showSkipped'] as const;
 export type ActionId = (typeof ACTIONS)[number];
 
 export const ACTION_LABELS: Record<ActionId, string> = {
@@ -52,6 +148,8 @@ export const ACTION_LABELS: Record<ActionId, string> = {
   selectLocalModel: 'Select Local Model Folder…',
   openSettings: 'Open Settings',
   rebuildIndex: 'Rebuild Index',
+  memoryLimitSetting: 'Change Memory Limit…',
+  showSkipped: 'Show Skipped Files',
 };
 
 export type IndexPhase = 'idle' | 'preparing' | 'downloading' | 'indexing' | 'ready' | 'error';
@@ -67,13 +165,29 @@ export interface IndexStateView {
   /** 0..1 when known. */
   fraction?: number;
   error?: { message: string; actions: ActionId[] };
+  /** Files the index leaves out, e.g. "3 files skipped: 2 too large, 1 crashed the model host". */
+  skipped?: { summary: string; /** Some crashed the model host. */ warning: boolean };
 }
 
 export type ExtensionMessage =
   | { type: 'searching'; query: QueryView }
   | { type: 'results'; view: ResultsView }
   | { type: 'searchFailed'; query: QueryView; message: string; actions: ActionId[] }
-  | { type: 'indexState'; state: IndexStateView };
+  | { type: 'indexState'; state: IndexStateView }
+  /** Why result `id` matched (answers an `explain`). */
+  | { type: 'explanation'; id: string; explanation: ExplanationView }
+  /** Side view: follow mode switched on or off (by the view's button or the command). */
+  | { type: 'follow'; on: boolean }
+  /** Side view: the scope to show, e.g. a folder picked with *Find Similar in Folder…*. */
+  | { type: 'scope'; scope: ScopeView }
+  /** Compare and near-duplicates panels: working, done, failed. */
+  | { type: 'busy'; title: string; detail: string }
+  | { type: 'compare'; view: CompareView }
+  | { type: 'duplicates'; view: DuplicatesView }
+  | { type: 'failed'; title: string; message: string; actions: ActionId[] };
+
+export type RefineDirection = 'more' | 'less';
+export type CsvTarget = 'file' | 'clipboard';
 
 export type WebviewMessage =
   | { type: 'ready' }
@@ -81,21 +195,43 @@ export type WebviewMessage =
   | { type: 'copy'; id: string }
   | { type: 'rerun' }
   | { type: 'search'; query: string }
-  | { type: 'action'; action: ActionId };
+  | { type: 'action'; action: ActionId }
+  | { type: 'explain'; id: string }
+  | { type: 'refine'; id: string; direction: RefineDirection }
+  | { type: 'clearRefinement' }
+  | { type: 'follow'; on: boolean }
+  | { type: 'scope'; kind: ScopeKind; include: string; exclude: string }
+  | { type: 'exportCsv'; to: CsvTarget }
+  | { type: 'changeThreshold' };
 
 /** Longest free-text query a webview may send; longer input is a bug or an attack, not a query. */
 export const MAX_QUERY_LENGTH = 10_000;
+/** Longest include/exclude glob list a webview may send. */
+export const MAX_GLOBS_LENGTH = 2_000;
 const MAX_ID_LENGTH = 64;
 
-type Shape = Record<string, 'string' | 'boolean'>;
+/** A field is a string, a boolean, or one of a fixed list of strings. */
+type Field = 'string' | 'boolean' | readonly string[];
+type Shape = Record<string, Field>;
 const SHAPES: Record<WebviewMessage['type'], Shape> = {
   ready: {},
   open: { id: 'string', toSide: 'boolean' },
   copy: { id: 'string' },
   rerun: {},
   search: { query: 'string' },
-  action: { action: 'string' },
+  action: { action: ACTIONS },
+  explain: { id: 'string' },
+  refine: { id: 'string', direction: ['more', 'less'] },
+  clearRefinement: {},
+  follow: { on: 'boolean' },
+  scope: { kind: SCOPE_KINDS, include: 'string', exclude: 'string' },
+  exportCsv: { to: ['file', 'clipboard'] },
+  changeThreshold: {},
 };
+
+function fits(value: unknown, field: Field): boolean {
+  return typeof field === 'string' ? typeof value === field : typeof value === 'string' && field.includes(value);
+}
 
 /** Returns the message when it is exactly one of the protocol's shapes (no extra keys), otherwise undefined. */
 export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
@@ -107,17 +243,19 @@ export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
   const keys = Object.keys(record).filter((key) => key !== 'type');
   if (keys.length !== Object.keys(shape).length) return undefined;
   for (const key of keys) {
-    if (!Object.prototype.hasOwnProperty.call(shape, key) || typeof record[key] !== shape[key]) return undefined;
+    if (!Object.prototype.hasOwnProperty.call(shape, key) || !fits(record[key], shape[key])) return undefined;
   }
   const message = record as unknown as WebviewMessage;
   switch (message.type) {
     case 'open':
     case 'copy':
+    case 'explain':
+    case 'refine':
       return message.id.length > 0 && message.id.length <= MAX_ID_LENGTH ? message : undefined;
     case 'search':
       return message.query.trim().length > 0 && message.query.length <= MAX_QUERY_LENGTH ? message : undefined;
-    case 'action':
-      return (ACTIONS as readonly string[]).includes(message.action) ? message : undefined;
+    case 'scope':
+      return message.include.length <= MAX_GLOBS_LENGTH && message.exclude.length <= MAX_GLOBS_LENGTH ? message : undefined;
     default:
       return message;
   }

@@ -1,6 +1,8 @@
 // `npm run bench`: every benchmark, each printing figures and ratios measured in the same run.
 import { runActivationBench } from './activation.bench';
+import { runDuplicatesBench } from './duplicates.bench';
 import { runEmbeddingBench } from './embedding.bench';
+import { runExplainBench } from './explain.bench';
 import { runSearchBench } from './search.bench';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
@@ -13,6 +15,10 @@ async function main(): Promise<void> {
   await runEmbeddingBench(print);
   print('\n# Workspace index: exact top-k search, save/load, memory (random 384-d vectors)');
   await runSearchBench(print);
+  print('\n# Near-duplicate clusters and percentiles: time and peak memory (random 384-d vectors with planted duplicates)');
+  await runDuplicatesBench(print);
+  print('\n# Explained scores: Explain next to Search (MiniLM-shaped generated model)');
+  await runExplainBench(print);
 }
 
 main().catch((error) => {

@@ -91,12 +91,62 @@ test('similarity --json reproduces the seed cell shape: a symmetric matrix, ones
   assert.ok(Math.abs(out.matrix[0][2] - cosine(a, c)) < 1e-5);
 });
 
+test('duplicates --json: clusters of near-duplicate units with their locations and scores, largest first', async () => {
+  const { stdout, stderr } = await cli(['duplicates', SAMPLE, '--threshold', '0.8', '--json']);
+  const out = JSON.parse(stdout) as { model: string; threshold: number; clusters: Array<{ members: SearchOutput['results'] }> };
+  assert.equal(out.model, model);
+  assert.equal(out.threshold, 0.8);
+  assert.ok(out.clusters.length > 0);
+  for (let i = 1; i < out.clusters.length; i++) assert.ok(out.clusters[i - 1].members.length >= out.clusters[i].members.length);
+  for (const { members } of out.clusters) {
+    assert.ok(members.length >= 2);
+    assert.deepEqual(Object.keys(members[0]).sort(), ['endLine', 'file', 'line', 'score', 'text']);
+    assert.equal(members[0].score, 1);
+    const representative = await reference.embed(members[0].text);
+    for (const member of members.slice(1)) {
+      assert.ok(member.score >= 0.8);
+      assert.ok(Math.abs(member.score - cosine(representative, await reference.embed(member.text))) < 1e-5);
+    }
+  }
+  const users = out.clusters.find((c) => c.members.some((m) => m.text === 'password: string;'))!;
+  assert.deepEqual(users.members.map((m) => `${m.file}:${m.line}`).sort(), ['src/users.ts:2', 'src/users.ts:3']);
+  assert.equal(stderr, '', 'a normal run prints nothing on stderr');
+});
+
+test('duplicates without --json prints clusters; a threshold out of range is a usage error', async () => {
+  const { stdout } = await cli(['duplicates', SAMPLE, '--threshold', '0.8']);
+  assert.match(stdout, /^Cluster 1: \d+ units, \d+ distinct texts?\n  1\.0000  \S+:\d+  \S/);
+  const none = await cli(['duplicates', SAMPLE, '--threshold', '1']);
+  assert.equal(none.stdout.trim(), 'No near-duplicates found.');
+  const error = await cli(['duplicates', SAMPLE, '--threshold', '2']).then(
+    () => assert.fail('expected failure'),
+    (e: { code: number; stderr: string }) => e,
+  );
+  assert.equal(error.code, 2);
+  assert.match(error.stderr, /--threshold must be a cosine in \(0, 1\]/);
+});
+
+test('search --explain adds the words behind each score: their shares add up to it with the special tokens', async () => {
+  const query = 'the connection failed after a timeout';
+  const { stdout } = await cli(['search', SAMPLE, '--query', query, '--json', '--top-k', '3', '--explain']);
+  const out = JSON.parse(stdout) as { results: Array<SearchOutput['results'][number] & { words: Array<{ text: string; start: number; end: number; contribution: number }> }> };
+  for (const result of out.results) {
+    const words = result.words.reduce((sum, w) => sum + w.contribution, 0);
+    assert.ok(words > 0 && words < result.score + 0.2);
+    for (const word of result.words) assert.equal(word.text, result.text.slice(word.start, word.end));
+  }
+  const human = await cli(['search', SAMPLE, '--query', query, '--top-k', '2', '--explain']);
+  assert.match(human.stdout, /^\s+1\s+0\.\d{4}\s+\S+:\d+\s+.+\n\s+why: \S+ [+-]\d\.\d{3}/);
+});
+
 test('index persists: a second run re-embeds nothing', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ss-cli-index-'));
   try {
     const ws = generateSyntheticWorkspace(join(dir, 'ws'), { lines: 500, seed: 5 }).root;
     const first = JSON.parse((await cli(['index', ws, '--json'])).stdout);
-    const second = JSON.parse((await cli(['index', ws, '--json'])).stdout);
+    const again = await cli(['index', ws, '--json']);
+    const second = JSON.parse(again.stdout);
+    assert.equal(again.stderr, '', 'loading the stored index is not a warning');
     assert.ok(first.embedded > 0);
     assert.equal(second.embedded, 0);
     assert.equal(second.units, first.units);

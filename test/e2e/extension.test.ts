@@ -4,31 +4,29 @@
 // Expected rankings and scores come from the CLI on the same folder and model: the same host, run separately.
 // Needs test/e2e/setup-code-server.sh and `npm run package` first (npm run test:e2e does both).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import type { FrameLocator, Page } from 'playwright-core';
 import { ensureTestModel } from '../fixtures/models/generate';
 import { generateSyntheticWorkspace } from '../fixtures/syntheticWorkspace';
+import {
+  assertTop,
+  cliSearch,
+  expectedTop,
+  expectSoon,
+  firstResult,
+  openSideView,
+  PANEL_TITLE,
+  SEARCH_TIMEOUT_MS,
+  searchInSideView,
+  stepper,
+  VSIX,
+  waitForResultsOf,
+} from './extensionSteps';
 import { darkTheme, editorCursor, lightTheme, openFile, runCommand, runFolder, screenshot, selectLines, selectText, setTheme, webviewFrame, withWorkbench } from './harness';
 import { freePort } from './harness/free-port';
 import { repoRoot } from './harness/paths';
-
-const VSIX = process.env.SIMILAR_SENTENCES_VSIX ?? path.join(repoRoot, 'similar-sentences-linux-x64.vsix');
-const PANEL_TITLE = 'Similar Sentences';
-const SIDE_VIEW_TITLE = 'Search by Meaning';
-/** A search may first build the index (and start the host): allow for a slow CI machine. */
-const SEARCH_TIMEOUT_MS = 90_000;
-
-interface CliHit {
-  file: string;
-  line: number;
-  endLine: number;
-  text: string;
-  score: number;
-}
 
 /** Hostile text in a workspace file: it must be shown as these exact characters, never interpreted. */
 const HOSTILE_LINE =
@@ -42,75 +40,6 @@ function makeWorkspace(): string {
   fs.writeFileSync(path.join(workspace, 'docs', 'hostile.txt'), `${HOSTILE_LINE}\n`);
   fs.writeFileSync(path.join(workspace, 'docs', HOSTILE_FILE_NAME), 'A gnome hid in a walnut shell.\n');
   return workspace;
-}
-
-/** The ranking the CLI computes for `query` on `folder` (in memory, nothing cached). */
-function cliSearch(folder: string, model: string, query: string): CliHit[] {
-  const output = execFileSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'search', folder, '--query', query, '--model', model, '--top-k', '50', '--no-cache', '--json'], {
-    encoding: 'utf8',
-  });
-  return (JSON.parse(output) as { results: CliHit[] }).results;
-}
-
-/** The CLI's best hit outside the query's own lines (the extension leaves those out). */
-function expectedTop(hits: CliHit[], origin?: { file: string; line: number; endLine: number }): CliHit {
-  const top = hits.find((hit) => !origin || hit.file !== origin.file || hit.endLine < origin.line || hit.line > origin.endLine);
-  assert.ok(top, 'the CLI found something');
-  return top;
-}
-
-interface ShownResult {
-  location: string;
-  score: number;
-  shownScore: string;
-  unit: string;
-}
-
-async function firstResult(frame: FrameLocator): Promise<ShownResult> {
-  const first = frame.locator('.result').first();
-  await first.waitFor({ timeout: SEARCH_TIMEOUT_MS });
-  return {
-    location: (await first.locator('.location').textContent()) ?? '',
-    score: Number(await first.getAttribute('data-score')),
-    shownScore: (await first.locator('.score').textContent()) ?? '',
-    unit: (await first.locator('mark.unit').allTextContents()).join(' '),
-  };
-}
-
-/** Waits until the view shows results for `query` (not the previous search's). */
-async function waitForResultsOf(frame: FrameLocator, query: string): Promise<void> {
-  await frame.locator('.query-text', { hasText: query.slice(0, 40) }).waitFor({ timeout: SEARCH_TIMEOUT_MS });
-  await frame.locator('.query-summary').waitFor({ timeout: SEARCH_TIMEOUT_MS });
-}
-
-/** Retries `attempt` until it returns true, for UI reactions without an event to wait on. */
-async function expectSoon(attempt: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await attempt())) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
-function assertTop(shown: ShownResult, expected: CliHit): void {
-  assert.equal(shown.location, `${expected.file}:${expected.line}`);
-  assert.equal(shown.unit, expected.text);
-  assert.ok(Math.abs(shown.score - expected.score) < 1e-4, `score ${shown.score} vs the CLI's ${expected.score}`);
-  assert.equal(shown.shownScore, expected.score.toFixed(3));
-}
-
-async function openSideView(page: Page): Promise<FrameLocator> {
-  // Clicking the activity bar icon of the container already shown would hide the side bar.
-  const shown = page.locator('.activitybar .action-item.checked a[aria-label^="Similar Sentences"]');
-  if (!(await shown.count())) await page.locator('.activitybar .action-item a[aria-label^="Similar Sentences"]').click();
-  return webviewFrame(page, SIDE_VIEW_TITLE, SEARCH_TIMEOUT_MS);
-}
-
-async function searchInSideView(side: FrameLocator, query: string): Promise<void> {
-  const input = side.locator('#query input');
-  await input.fill(query);
-  await input.press('Enter');
-  await waitForResultsOf(side, query);
 }
 
 test('the extension in VS Code: selection, context menu, keybinding, panel, side view, edits', { timeout: 600_000 }, async (t) => {
@@ -133,16 +62,7 @@ test('the extension in VS Code: selection, context menu, keybinding, panel, side
       },
     },
     async ({ page }) => {
-      /** A subtest that keeps a screenshot when it fails (withWorkbench only sees failures it throws itself). */
-      const step = (name: string, body: () => Promise<void>) =>
-        t.test(name, async () => {
-          try {
-            await body();
-          } catch (error) {
-            console.error(`"${name}" failed; screenshot: ${await screenshot(page, `failed-${name}`)}`);
-            throw error;
-          }
-        });
+      const step = stepper(t, page);
 
       await step('Find Similar to Selection from the command palette ranks the paraphrase first', async () => {
         await openFile(page, 'README.md');

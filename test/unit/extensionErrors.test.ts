@@ -32,4 +32,18 @@ describe('describeError', () => {
     assert.deepEqual(describeError(new Error('weird')).actions, ['showLog']);
     assert.deepEqual(describeError(Object.assign(new Error('no such file'), { code: 'ENOENT' })).actions, ['showLog']);
   });
+
+  it('says how to raise the memory limit when the host was killed above it', () => {
+    const described = describeError(new ResponseError(ErrorCodes.HostMemoryLimit, 'The model host was stopped: it used 5000 MB of memory, above the limit of 4096 MB. Pending work was cancelled.'));
+    assert.match(described.message, /5000 MB of memory, above the limit of 4096 MB/);
+    assert.match(described.message, /similarSentences\.maxMemoryMB/);
+    assert.deepEqual(described.actions, ['memoryLimitSetting', 'restartHost', 'showLog']);
+    assert.equal(described.cancelled, false);
+  });
+
+  it('explains a refused input that crashed the host before', () => {
+    const described = describeError(new ResponseError(ErrorCodes.InputCrashesHost, 'input refused: crashed the host twice'));
+    assert.match(described.message, /crashed the model host before/);
+    assert.deepEqual(described.actions, ['showLog']);
+  });
 });

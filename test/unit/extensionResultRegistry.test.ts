@@ -10,7 +10,7 @@ const location = (relPath: string): ResultLocation => ({ root: '/ws', relPath, l
 describe('ResultRegistry', () => {
   it('resolves only ids it issued', () => {
     const registry = new ResultRegistry();
-    const ids = registry.issue([location('a.ts'), location('b.ts')]);
+    const ids = registry.issue('panel', [location('a.ts'), location('b.ts')]);
     assert.equal(new Set(ids).size, 2);
     assert.equal(registry.get(ids[1])?.relPath, 'b.ts');
     assert.equal(registry.get('b.ts'), undefined);
@@ -18,11 +18,25 @@ describe('ResultRegistry', () => {
     assert.equal(registry.get('__proto__'), undefined);
   });
 
-  it('keeps the last three result sets and forgets older ones', () => {
+  it("keeps each owner's last two sets, whatever the other owners issue", () => {
     const registry = new ResultRegistry();
-    const sets = [1, 2, 3, 4].map((n) => registry.issue([location(`${n}.ts`)]));
-    assert.equal(registry.get(sets[0][0]), undefined);
-    for (const set of sets.slice(1)) assert.ok(registry.get(set[0]));
+    const panel = registry.issue('panel', [location('panel.ts')]);
+    const sidebar = [1, 2, 3, 4].map((n) => registry.issue('sidebar', [location(`${n}.ts`)]));
+    assert.ok(registry.get(panel[0]), 'many side view searches (follow mode) leave the panel results working');
+    assert.equal(registry.get(sidebar[0][0]), undefined);
+    assert.equal(registry.get(sidebar[1][0]), undefined);
+    assert.ok(registry.get(sidebar[2][0]));
+    assert.ok(registry.get(sidebar[3][0]));
+  });
+
+  it('knows which query a result answered', () => {
+    const registry = new ResultRegistry();
+    const refine = { more: ['a cat'], less: [] };
+    const [id] = registry.issue('sidebar', [location('a.ts')], { query: 'pets', refine });
+    const [other] = registry.issue('duplicates', [location('b.ts')]);
+    assert.deepEqual(registry.queryOf(id), { query: 'pets', refine });
+    assert.equal(registry.queryOf(other), undefined);
+    assert.equal(registry.queryOf('unknown'), undefined);
   });
 });
 

@@ -31,6 +31,7 @@ describe('parseSettings', () => {
     assert.equal(settings.contextLines, DEFAULTS.contextLines);
     assert.equal(settings.maxFileSize, DEFAULTS.maxFileSize);
     assert.equal(settings.threads, 4);
+    assert.equal(settings.maxMemoryMB, 4096);
     assert.deepEqual(settings.include, []);
     assert.deepEqual(settings.exclude, []);
     assert.deepEqual(settings.unitModes, {});
@@ -51,6 +52,7 @@ describe('parseSettings', () => {
         contextLines: 0,
         maxFileSize: 4096,
         threads: 3,
+        maxMemoryMB: 0,
         modelCacheFolder: '~/models',
         downloadEndpoint: 'http://127.0.0.1:8080/',
       }),
@@ -67,6 +69,7 @@ describe('parseSettings', () => {
     assert.equal(settings.contextLines, 0);
     assert.equal(settings.maxFileSize, 4096);
     assert.equal(settings.threads, 3);
+    assert.equal(settings.maxMemoryMB, 0, '0 switches the limit off');
     assert.equal(settings.modelCacheFolder, path.join(HOME, 'models'));
     assert.equal(settings.downloadEndpoint, 'http://127.0.0.1:8080');
   });
@@ -96,6 +99,7 @@ describe('parseSettings', () => {
         contextLines: 2.5,
         maxFileSize: -1,
         threads: 'many',
+        maxMemoryMB: -5,
         modelCacheFolder: 'relative/cache',
         downloadEndpoint: 'ftp://mirror',
       }),
@@ -111,9 +115,10 @@ describe('parseSettings', () => {
     assert.equal(settings.contextLines, DEFAULTS.contextLines);
     assert.equal(settings.maxFileSize, DEFAULTS.maxFileSize);
     assert.equal(settings.threads, 4);
+    assert.equal(settings.maxMemoryMB, DEFAULTS.maxMemoryMB);
     assert.equal(settings.modelCacheFolder, undefined);
     assert.equal(settings.downloadEndpoint, 'https://huggingface.co');
-    const keys = ['model', 'dtype', 'maxResults', 'minScore', 'include', 'exclude', 'contextLines', 'maxFileSize', 'threads', 'modelCacheFolder', 'downloadEndpoint'];
+    const keys = ['model', 'dtype', 'maxResults', 'minScore', 'include', 'exclude', 'contextLines', 'maxFileSize', 'threads', 'maxMemoryMB', 'modelCacheFolder', 'downloadEndpoint'];
     for (const key of keys) assert.ok(problems.some((p) => p.includes(`"similarSentences.${key}"`)), `no problem reported for ${key}`);
     assert.equal(problems.filter((p) => p.includes('unitModes')).length, 2);
     assert.equal(problems.length, keys.length + 2);

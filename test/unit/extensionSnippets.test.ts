@@ -11,8 +11,8 @@ describe('buildSnippet', () => {
     const snippet = buildSnippet(text, { line: 2, endLine: 3, column: 13, endColumn: 10 }, 'The dog ran away fast.', limits);
     assert.deepEqual(snippet, [
       { line: 1, text: 'zero' },
-      { line: 2, text: 'The cat sat. The dog ran', unitStart: 13, unitEnd: 24 },
-      { line: 3, text: 'away fast. Birds fly.', unitStart: 0, unitEnd: 10 },
+      { line: 2, text: 'The cat sat. The dog ran', unitStart: 13, unitEnd: 24, unitTextOffset: 0 },
+      { line: 3, text: 'away fast. Birds fly.', unitStart: 0, unitEnd: 10, unitTextOffset: 'The dog ran '.length },
       { line: 4, text: 'three' },
     ]);
     const marked = snippet.filter((l) => l.unitStart !== undefined).map((l) => l.text.slice(l.unitStart, l.unitEnd)).join(' ');
@@ -41,6 +41,24 @@ describe('buildSnippet', () => {
 
   it('falls back to the indexed text when the file no longer has those lines', () => {
     const snippet = buildSnippet('one line', { line: 7, endLine: 7, column: 0, endColumn: 5 }, 'stale', limits);
-    assert.deepEqual(snippet, [{ line: 7, text: 'stale', unitStart: 0, unitEnd: 5 }]);
+    assert.deepEqual(snippet, [{ line: 7, text: 'stale', unitStart: 0, unitEnd: 5, unitTextOffset: 0 }]);
+  });
+
+  it('places each unit line in the unit text despite collapsed whitespace and dropped quote markers', () => {
+    const quoted = ['> A  timeout   means the', '> deadline expired.'].join('\n');
+    const unitText = 'A timeout means the deadline expired.';
+    const snippet = buildSnippet(quoted, { line: 1, endLine: 2, column: 2, endColumn: 19 }, unitText, { ...limits, contextLines: 0 });
+    assert.deepEqual(snippet.map((l) => l.unitTextOffset), [0, unitText.indexOf('deadline')]);
+  });
+
+  it('gives the unit-text offset of the first shown character of a cut line', () => {
+    const words = Array.from({ length: 30 }, (_, i) => `w${i}`).join(' ');
+    const [line] = buildSnippet(words, { line: 1, endLine: 1, column: 0, endColumn: words.length }, words, { ...limits, contextLines: 0 });
+    // The window starts at the unit's start: nothing is cut before it.
+    assert.equal(line.unitTextOffset, 0);
+    const later = words.indexOf('w20');
+    const [cut] = buildSnippet(`${'x'.repeat(80)} ${words}`, { line: 1, endLine: 1, column: 81 + later, endColumn: 81 + words.length }, words.slice(later), { ...limits, contextLines: 0 });
+    assert.equal(cut.unitTextOffset, 0);
+    assert.equal(cut.text.slice(cut.unitStart, cut.unitStart! + 3), 'w20');
   });
 });

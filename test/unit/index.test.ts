@@ -668,6 +668,120 @@ if (process.env[CRASH_CHILD_ENV]) {
       await index.close();
     }
   });
+
+  test('a scope filters the search itself: the exact top k inside the scope, however small it is', async () => {
+    const index = await WorkspaceIndex.open(undefined, ROOT, IDENTITY);
+    const truth = load(index, corpus(60, 40));
+    embed(index);
+    const inScope = (relPath: string) => relPath === 'src/file7.ts' || relPath === 'src/file42.ts';
+    const scoped = new Map([...truth].filter(([relPath]) => inScope(relPath)));
+    for (const query of queries()) {
+      for (const k of [1, 10, 80, 200]) {
+        const hits = index.search(query, k, { files: inScope });
+        assert.deepEqual(hits, bruteForce(scoped, query, k), `k=${k}`);
+        // 80 units are in scope: a post-filtered top k of the whole index would return far fewer.
+        assert.equal(hits.length, Math.min(k, 80));
+      }
+    }
+    const ranked = index.rankedSearch(vectorFor('q'), 5, { files: inScope });
+    assert.equal(ranked.searched, 80);
+    assert.deepEqual(index.search(vectorFor('q'), 5, { files: () => false }), []);
+  });
+
+  test('rankedSearch counts exactly how many searched units score below each hit (percentiles)', async () => {
+    const index = await WorkspaceIndex.open(undefined, ROOT, IDENTITY);
+    const truth = load(index, corpus(30, 40));
+    embed(index);
+    setLines(index, truth, 'later.txt', ['added after embedding, so not searched']);
+    truth.delete('later.txt');
+    const all = (query: Float32Array, files?: (relPath: string) => boolean) =>
+      bruteForce(new Map([...truth].filter(([relPath]) => !files || files(relPath))), query, Infinity).map((hit) => hit.score);
+    const scopes = [undefined, (relPath: string) => relPath < 'src/file2'];
+    for (const query of queries()) {
+      for (const files of scopes) {
+        const scores = all(query, files);
+        const ranked = index.rankedSearch(query, 12, { files });
+        assert.equal(ranked.searched, scores.length);
+        for (const hit of ranked.hits) assert.equal(ranked.countBelow(hit.score), scores.filter((s) => s < hit.score).length);
+      }
+      // Excluding the best unit (the query's own location): it is neither a hit nor counted.
+      const [best] = bruteForce(truth, query, 1);
+      const own = (relPath: string, unit: Unit) => relPath === best.relPath && unit.line === best.unit.line;
+      const ranked = index.rankedSearch(query, 12, { exclude: own });
+      const scores = bruteForce(truth, query, Infinity, -Infinity, own).map((hit) => hit.score);
+      for (const hit of ranked.hits) assert.equal(ranked.countBelow(hit.score), scores.filter((s) => s < hit.score).length);
+    }
+  });
+
+  test('vectorOf returns the stored vector of a text some unit uses, and nothing for others', async () => {
+    const index = await WorkspaceIndex.open(undefined, ROOT, IDENTITY);
+    load(index, corpus(2, 5));
+    setLines(index, new Map(), 'waiting.txt', ['not embedded']);
+    embed(index);
+    setLines(index, new Map(), 'new.txt', ['still waiting']);
+    assert.deepEqual(index.vectorOf('statement 0 of kind 0'), vectorFor('statement 0 of kind 0'));
+    assert.equal(index.vectorOf('still waiting'), undefined);
+    assert.equal(index.vectorOf('never seen'), undefined);
+  });
+
+  test('vectors added while a save writes its segment are saved by the next save', async (t) => {
+    const dir = tempDir(t);
+    let index: WorkspaceIndex | undefined;
+    const truth = new Map<string, string[]>();
+    let added = false;
+    // The moment the segment file is created, the save has planned its rows: embed the pending texts then.
+    const disk = watchedDisk((filePath) => {
+      if (added || !filePath.includes('.sseg')) return;
+      added = true;
+      embed(index!);
+    });
+    index = await WorkspaceIndex.open(dir, ROOT, IDENTITY, undefined, disk);
+    load(index, corpus(5, 10));
+    embed(index);
+    setLines(index, truth, 'late.txt', ['embedded while the segment is written']);
+    await index.save();
+    assert.ok(added);
+    assert.equal(index.stats().unsavedVectors, 1, 'the late vector is not in the segment');
+    await index.save();
+    assert.equal(index.stats().unsavedVectors, 0);
+    await index.close();
+    const reopened = await WorkspaceIndex.open(dir, ROOT, IDENTITY);
+    assert.deepEqual(reopened.textsWithoutVectors(), []);
+    assert.deepEqual(reopened.vectorOf('embedded while the segment is written'), vectorFor('embedded while the segment is written'));
+    await reopened.close();
+  });
+
+  test('the unit mode of each file is saved with it, in the manifest and in journal records', async (t) => {
+    const dir = tempDir(t);
+    const index = await WorkspaceIndex.open(dir, ROOT, IDENTITY);
+    index.setFile('a.md', { ...metaOf(['one']), unitMode: 'sentences' }, unitsOf(['one sentence here']));
+    index.setFile('b.ts', metaOf(['two']), unitsOf(['two lines here']));
+    embed(index);
+    await index.save(); // manifest
+    index.setFile('c.md', { ...metaOf(['three']), unitMode: 'lines' }, unitsOf(['three lines here']));
+    embed(index);
+    await index.save(); // journal
+    await index.close();
+    const reopened = await WorkspaceIndex.open(dir, ROOT, IDENTITY);
+    assert.equal(reopened.fileMeta('a.md')!.unitMode, 'sentences');
+    assert.equal(reopened.fileMeta('b.ts')!.unitMode, undefined);
+    assert.equal(reopened.fileMeta('c.md')!.unitMode, 'lines');
+    await reopened.close();
+  });
+
+  test('loading logs at info; nothing is logged at warn for a normal open', async (t) => {
+    const dir = tempDir(t);
+    const index = await WorkspaceIndex.open(dir, ROOT, IDENTITY);
+    load(index, corpus(2, 3));
+    embed(index);
+    await index.save();
+    await index.close();
+    const messages: string[] = [];
+    const reopened = await WorkspaceIndex.open(dir, ROOT, IDENTITY, (message, level) => messages.push(`${level}: ${message}`));
+    await reopened.close();
+    assert.equal(messages.length, 1, messages.join('\n'));
+    assert.match(messages[0], /^info: index: loaded 2 files/);
+  });
 }
 
 function flipByte(file: string, offset: number): void {
@@ -692,7 +806,9 @@ async function checkDamage(t: TestContext, damage: (dir: string) => void, reason
   await index.close();
   damage(dir);
   const messages: string[] = [];
-  const reopened = await WorkspaceIndex.open(dir, ROOT, IDENTITY, (m) => messages.push(m));
+  const reopened = await WorkspaceIndex.open(dir, ROOT, IDENTITY, (message, level) => messages.push(`${level}: ${message}`));
+  assert.ok(messages.some((m) => m.startsWith('warn: index: set aside')), messages.join('\n'));
+  assert.ok(messages.every((m) => m.startsWith('warn: ')), `a damaged index is reported at warn: ${messages.join('\n')}`);
   assert.deepEqual(reopened.stats(), { files: 0, units: 0, vectors: 0, unsavedVectors: 0 });
   assert.deepEqual([...reopened.files()], []);
   assert.ok(existsSync(path.join(dir, `${manifestName()}.${reason}.bad`)), `${readdirSync(dir).join(', ')} / ${messages.join('; ')}`);

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, open, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { DEFAULT_EXCLUDES, readTextFile, SkippedFile, walkFolder, WalkOptions } from '../../src/core/walk';
+import { DEFAULT_EXCLUDES, isExcludedFromWalk, readTextFile, SkippedFile, walkFolder, WalkOptions } from '../../src/core/walk';
 
 const createdRoots: string[] = [];
 after(() => Promise.all(createdRoots.map((root) => rm(root, { recursive: true, force: true }))));
@@ -79,6 +79,34 @@ test('include and exclude globs: extensions anywhere, folders cover their conten
   assert.deepEqual((await walkAll(root, { include: ['docs'] })).files, ['docs/guide.md', 'docs/api/ref.md']);
   assert.deepEqual((await walkAll(root, { include: ['src/**/*.{ts,js}'], exclude: ['gen/'] })).files, ['src/a.ts', 'src/b.js']);
   assert.deepEqual((await walkAll(root, { exclude: ['**/*.md', './test'] })).files, ['src/a.ts', 'src/b.js', 'src/gen/c.ts']);
+});
+
+test('isExcludedFromWalk answers for one path exactly what the walk does, for every file and rule', async () => {
+  const root = await makeTree({
+    '.gitignore': '*.log\nbuild/\n/top-only.txt\n',
+    '.ignore': 'scratch/\n',
+    '.git/info/exclude': 'local-only.md\n',
+    'app.log': 'x', 'main.ts': 'x', 'top-only.txt': 'x', 'local-only.md': 'x', 'notes.md': 'x',
+    'build/out.js': 'x', 'scratch/notes.md': 'x', 'node_modules/pkg/index.js': 'x', '.git/config': 'x',
+    'src/.gitignore': '!keep.log\nsecret.txt\n',
+    'src/keep.log': 'x', 'src/other.log': 'x', 'src/secret.txt': 'x', 'src/top-only.txt': 'x', 'src/code.ts': 'x',
+    'src/deep/secret.txt': 'x', 'src/deep/build/nested.js': 'x', 'src/gen/c.ts': 'x', 'src/gen/d.md': 'x',
+  });
+  const every = (await walkAll(root, { respectGitignore: false })).files;
+  // Every file, including the ones under default excludes, and paths that do not exist (an unsaved new file).
+  const paths = [...every, 'node_modules/pkg/index.js', '.git/config', 'src/new-file.ts', 'build/new.js', 'src/deep/new.log'];
+  const settings: Array<Partial<WalkOptions>> = [{}, { respectGitignore: false }, { include: ['*.ts', 'src/**/*.log'] }, { exclude: ['gen/', '*.md'] }];
+  for (const options of settings) {
+    const walked = new Set((await walkAll(root, options)).files);
+    for (const relPath of paths) {
+      const excluded = await isExcludedFromWalk(root, relPath, { maxFileBytes: 1 << 20, ...options });
+      const exists = every.includes(relPath);
+      if (exists) assert.equal(excluded, !walked.has(relPath), `${relPath} with ${JSON.stringify(options)}`);
+    }
+  }
+  for (const [relPath, excluded] of [['src/new-file.ts', false], ['build/new.js', true], ['src/deep/new.log', true], ['node_modules/x.js', true]] as const) {
+    assert.equal(await isExcludedFromWalk(root, relPath, { maxFileBytes: 1 << 20 }), excluded, relPath);
+  }
 });
 
 test('files over the size cap are skipped by their stat size, before any read', async () => {

@@ -11,6 +11,7 @@
 // the segment list [{ name, id, rows }] and the journal name. Loading checks magic, version, sizes, CRC and
 // every reference.
 import { crc32 } from 'node:zlib';
+import type { UnitMode } from '../units';
 import type { IndexIdentity } from './identity';
 import { IndexFormatError } from './storage';
 
@@ -31,6 +32,8 @@ export interface ManifestFile {
   size: number;
   mtimeMs: number;
   contentHash: string;
+  /** How the file was split into units; absent in indexes written before it was recorded. */
+  unitMode?: UnitMode;
   /** UNIT_FIELDS integers per unit; the last is a text slot. */
   units: Int32Array;
 }
@@ -62,8 +65,8 @@ interface Header {
   journal: string;
 }
 
-/** [relPath, size, mtimeMs, contentHash, unit count] */
-export type FileTuple = [string, number, number, string, number];
+/** [relPath, size, mtimeMs, contentHash, unit count, unit mode?]: older readers ignore the optional last entry. */
+export type FileTuple = [string, number, number, string, number, UnitMode?];
 
 const pad4 = (n: number): number => (n + 3) & ~3;
 
@@ -142,7 +145,9 @@ export function decodeManifest(data: Buffer): Manifest {
 }
 
 export function fileTuple(file: ManifestFile): FileTuple {
-  return [file.relPath, file.size, file.mtimeMs, file.contentHash, file.units.length / UNIT_FIELDS];
+  const tuple: FileTuple = [file.relPath, file.size, file.mtimeMs, file.contentHash, file.units.length / UNIT_FIELDS];
+  if (file.unitMode) tuple.push(file.unitMode);
+  return tuple;
 }
 
 /** UTF-8 bytes of all texts back to back, and each one's byte length (FREE_SLOT for a free slot). */
@@ -188,12 +193,14 @@ export function splitUnits(tuples: unknown, units: Int32Array): ManifestFile[] {
   const files: ManifestFile[] = [];
   let offset = 0;
   for (const tuple of tuples as FileTuple[]) {
-    const [relPath, size, mtimeMs, contentHash, count] = Array.isArray(tuple) ? tuple : [];
+    const [relPath, size, mtimeMs, contentHash, count, unitMode] = Array.isArray(tuple) ? tuple : [];
     if (typeof relPath !== 'string' || typeof contentHash !== 'string' || !Number.isSafeInteger(count) || count! < 0) {
       throw new IndexFormatError('corrupt', 'file entry is malformed');
     }
     if (offset + count! * UNIT_FIELDS > units.length) throw new IndexFormatError('corrupt', 'unit counts do not add up');
-    files.push({ relPath, size: Number(size), mtimeMs: Number(mtimeMs), contentHash, units: units.subarray(offset, offset + count! * UNIT_FIELDS) });
+    const file: ManifestFile = { relPath, size: Number(size), mtimeMs: Number(mtimeMs), contentHash, units: units.subarray(offset, offset + count! * UNIT_FIELDS) };
+    if (unitMode === 'lines' || unitMode === 'sentences') file.unitMode = unitMode;
+    files.push(file);
     offset += count! * UNIT_FIELDS;
   }
   if (offset !== units.length) throw new IndexFormatError('corrupt', 'unit counts do not add up');

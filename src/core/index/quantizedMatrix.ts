@@ -9,7 +9,7 @@
 //
 // Rows live in WebAssembly memory laid out as [query | rows × stride | int32 scores × capacity]; growing the
 // memory never moves the rows, and the score area is scratch that may move.
-import { instantiateDotsKernel, type DotsKernel } from './int8Kernel';
+import { instantiateKernels, type Kernels } from './int8Kernel';
 
 /** Covers float64 rounding in the bound and the float32 rounding of reported scores (≤ 6e-8 for |score| ≤ 1). */
 const BOUND_SLACK = 1e-6;
@@ -23,7 +23,7 @@ export class QuantizedMatrix {
   readonly stride: number;
   private readonly rowsBase: number;
   private readonly memory = new WebAssembly.Memory({ initial: 1 });
-  private readonly dots: DotsKernel;
+  private readonly kernels: Kernels;
   private capacity = 0;
   private scales: Float32Array = new Float32Array(0);
   private norms: Float32Array = new Float32Array(0);
@@ -32,7 +32,7 @@ export class QuantizedMatrix {
   constructor(readonly dim: number) {
     this.stride = Math.ceil(dim / 16) * 16;
     this.rowsBase = Math.ceil(this.stride / 64) * 64;
-    this.dots = instantiateDotsKernel(this.memory);
+    this.kernels = instantiateKernels(this.memory);
   }
 
   get rowCapacity(): number {
@@ -79,6 +79,11 @@ export class QuantizedMatrix {
     return columns;
   }
 
+  /** The per-row factors of one row: scale, norm (rounded up) and residual norm (rounded up). */
+  rowFactors(row: number): [scale: number, norm: number, residual: number] {
+    return [this.scales[row], this.norms[row], this.residuals[row]];
+  }
+
   /** Restores consecutive rows from what rowBytes and factorColumns gave (one entry per row in each column). */
   restoreRows(first: number, bytes: Uint8Array, scales: Float32Array, norms: Float32Array, residuals: Float32Array): void {
     new Uint8Array(this.memory.buffer, this.rowsBase + first * this.stride, bytes.length).set(bytes);
@@ -96,7 +101,7 @@ export class QuantizedMatrix {
     const quantizedQuery = new Int8Array(this.memory.buffer, 0, this.stride);
     const q = quantize(query, 0, this.dim, quantizedQuery);
     const scoresBase = this.rowsBase + this.capacity * this.stride;
-    this.dots(0, this.rowsBase, rows, this.stride, scoresBase);
+    this.kernels.dots(0, this.rowsBase, rows, this.stride, scoresBase);
     const intDots = new Int32Array(this.memory.buffer, scoresBase, rows);
     const { scales, norms, residuals } = this;
     const queryNorm = q.quantizedNorm;

@@ -5,7 +5,8 @@
 //   index.fileMeta(relPath) / index.files()          change detection: compare size+mtime, then content hash
 //   index.setFile(relPath, meta, units) / index.removeFile(relPath)   (a rename is remove + set)
 //   index.textsWithoutVectors() → embed them → index.addVectors(texts, vectors)
-//   index.search(query, k, { minScore, exclude }) → [{ relPath, unit, score }], best first
+//   index.search(query, k, { minScore, exclude, files }) → [{ relPath, unit, score }], best first
+//   index.rankedSearch(…) → { hits, searched, countBelow(score) }   for percentiles of scores among searched units
 //   await index.save()   periodically and when done (also bounds memory: unsaved float rows live in memory)
 //   await index.close()  releases open segment files; the object is unusable afterwards
 //
@@ -23,7 +24,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rm, mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { Unit } from '../units';
+import type { Unit, UnitMode } from '../units';
 import { exactDot, topKIndices } from '../similarity';
 import { identityKey, type IndexIdentity } from './identity';
 import { appendRecord, encodeRecord, JOURNAL_HEADER_BYTES, readJournal, replay, type JournalRecord, type ReplayState } from './journal';
@@ -42,6 +43,7 @@ import {
   type IndexFileSystem,
 } from './storage';
 import { TextTable } from './textTable';
+import type { PairMatrix } from './pairMatrix';
 import { VectorStore, type SavePlan, type WrittenSegment } from './vectorStore';
 
 export type { IndexIdentity } from './identity';
@@ -49,15 +51,25 @@ export { hashContent } from './hash';
 export { clearIndexes, indexFileName, IndexWriteError } from './storage';
 export type { IndexFileSystem, WritableIndexFile } from './storage';
 
+/** Where the index reports what it did: loading and housekeeping at 'info', a set-aside (damaged) index at 'warn'. */
+export type IndexLog = (message: string, level: 'info' | 'warn') => void;
+
 export interface FileMeta {
   size: number;
   mtimeMs: number;
   contentHash: string;
+  /** How the file was split into units, so a change of mode re-splits it even when the file did not change. */
+  unitMode?: UnitMode;
 }
+
+/** Accepts the relative paths of the files in a scope. */
+export type FileFilter = (relPath: string) => boolean;
 
 export interface SearchOptions {
   /** Leave out units scoring below this. */
   minScore?: number;
+  /** Only units of the files this accepts are searched (a scope); default all. */
+  files?: FileFilter;
   /** Leave out units for which this returns true (e.g. the query's own location). */
   exclude?: (relPath: string, unit: Unit) => boolean;
 }
@@ -66,6 +78,14 @@ export interface IndexHit {
   relPath: string;
   unit: Unit;
   score: number;
+}
+
+export interface RankedSearch {
+  hits: IndexHit[];
+  /** Units searched: those of files in scope whose text has a vector. */
+  searched: number;
+  /** How many searched units score strictly below score; exact for scores ≥ the last hit's (see rankedSearch). */
+  countBelow(score: number): number;
 }
 
 export interface IndexStats {
@@ -129,7 +149,7 @@ export class WorkspaceIndex {
     readonly root: string,
     readonly identity: IndexIdentity,
     private readonly storage: Storage | undefined,
-    private readonly log: (message: string) => void,
+    private readonly log: IndexLog,
   ) {
     this.vectors = new VectorStore(identity.dim);
     this.exactScratch = new Float32Array(identity.dim);
@@ -146,7 +166,7 @@ export class WorkspaceIndex {
     storageDir: string | undefined,
     root: string,
     identity: IndexIdentity,
-    log: (message: string) => void = () => undefined,
+    log: IndexLog = () => undefined,
     fileSystem: IndexFileSystem = nodeFileSystem,
   ): Promise<WorkspaceIndex> {
     if (storageDir === undefined) return new WorkspaceIndex(root, identity, undefined, log);
@@ -157,14 +177,15 @@ export class WorkspaceIndex {
     const index = new WorkspaceIndex(root, identity, fresh(), log);
     try {
       const inUse = await index.load();
-      await sweepLeftovers(storageDir, base, inUse, log);
+      await sweepLeftovers(storageDir, base, inUse, (message) => log(message, 'info'));
       return index;
     } catch (error) {
       await index.close();
       const reason = error instanceof IndexFormatError ? error.reason : 'unreadable';
-      log(`index: cannot load ${path.join(storageDir, manifestName)}: ${(error as Error).message}`);
-      await setAside(storageDir, manifestName, reason, log);
-      await sweepLeftovers(storageDir, base, new Set(), log);
+      const warn = (message: string) => log(message, 'warn');
+      warn(`index: cannot load ${path.join(storageDir, manifestName)}: ${(error as Error).message}`);
+      await setAside(storageDir, manifestName, reason, warn);
+      await sweepLeftovers(storageDir, base, new Set(), warn);
       return new WorkspaceIndex(root, identity, fresh(), log);
     }
   }
@@ -204,12 +225,13 @@ export class WorkspaceIndex {
     for (const file of files) {
       const units = file.units.slice();
       for (let i = UNIT_FIELDS - 1; i < units.length; i += UNIT_FIELDS) this.texts.acquireSlot(units[i]);
-      this.fileEntries.set(file.relPath, { meta: { size: file.size, mtimeMs: file.mtimeMs, contentHash: file.contentHash }, units });
+      this.fileEntries.set(file.relPath, { meta: metaOf(file), units });
       this.unitCount += units.length / UNIT_FIELDS;
     }
     this.log(
       `index: loaded ${files.length} files, ${this.unitCount} units, ${this.vectors.count} vectors from ${manifestName}` +
         ` and ${journal.records.length} journal record(s)`,
+      'info',
     );
     return new Set([manifest.journal, ...state.segments.map((segment) => segment.name)]);
   }
@@ -236,7 +258,7 @@ export class WorkspaceIndex {
     });
     // Acquire the new texts before releasing the old ones, so an unchanged line is never even briefly unreferenced.
     this.removeFile(relPath);
-    this.fileEntries.set(relPath, { meta: { size: meta.size, mtimeMs: meta.mtimeMs, contentHash: meta.contentHash }, units: packed });
+    this.fileEntries.set(relPath, { meta: metaOf(meta), units: packed });
     this.unitCount += units.length;
     this.vectors.reserve(this.texts.slots);
     this.dirtyFiles.add(relPath);
@@ -290,15 +312,41 @@ export class WorkspaceIndex {
    * ties are ordered by path, then position. Units whose text has no vector yet are not searched.
    */
   search(query: Float32Array, k: number, options: SearchOptions = {}): IndexHit[] {
+    return this.rankedSearch(query, k, options).hits;
+  }
+
+  /**
+   * search, plus what it takes to rank any score among the searched units: the units of files in scope whose text
+   * has a vector (`searched`), and `countBelow(score)`, exact for every score ≥ the k-th hit's (or ≥ minScore
+   * when fewer than k units reach it). That holds because every unit not rescored has an upper bound below the
+   * k-th hit, so it is known to be below without computing its score; the rescored ones have exact scores.
+   * An excluded unit that never reached rescoring still counts as searched.
+   */
+  rankedSearch(query: Float32Array, k: number, options: SearchOptions = {}): RankedSearch {
     const minScore = options.minScore ?? -Infinity;
     const slots = this.texts.slots;
-    if (k <= 0 || slots === 0) return [];
     if (this.slotState.length < slots) {
       this.slotState = new Uint8Array(this.vectors.matrix.rowCapacity);
       this.upper = new Float64Array(this.vectors.matrix.rowCapacity);
     }
     const state = this.slotState;
-    for (let slot = 0; slot < slots; slot++) state[slot] = this.vectors.has(slot) && this.texts.references(slot) > 0 ? 1 : 0;
+    let searched = 0;
+    if (options.files) {
+      // A scope is a filter of the search itself: only its texts get bounds and can become candidates.
+      state.fill(0, 0, slots);
+      this.forEachUnitSlot(options.files, (slot) => {
+        if (!this.vectors.has(slot)) return;
+        state[slot] = 1;
+        searched++;
+      });
+    } else {
+      for (let slot = 0; slot < slots; slot++) {
+        const live = this.vectors.has(slot) && this.texts.references(slot) > 0;
+        state[slot] = live ? 1 : 0;
+        if (live) searched += this.texts.references(slot);
+      }
+    }
+    if (k <= 0 || searched === 0) return { hits: [], searched, countBelow: () => 0 };
     const upper = this.upper.subarray(0, slots);
     this.vectors.matrix.upperBounds(query, slots, state, upper);
 
@@ -316,31 +364,29 @@ export class WorkspaceIndex {
         exact.set(slot, exactDot(query, this.exactScratch));
         state[slot] = RESCORED;
       }
-      const hits = this.unitsOf(exact, minScore, options.exclude);
+      const { hits, excluded } = this.unitsOf(exact, minScore, options);
       const decided = hits.length >= k ? hits[k - 1].score >= unrescoredBound : unrescoredBound === -Infinity;
-      if (decided) return hits.slice(0, k);
+      if (decided) return { hits: hits.slice(0, k), searched, countBelow: countBelowOf(hits, searched - excluded) };
     }
   }
 
-  /** All units whose text slot was rescored (score ≥ minScore, not excluded), best first. */
-  private unitsOf(exact: Map<number, number>, minScore: number, exclude: SearchOptions['exclude']): IndexHit[] {
+  /** All units whose text slot was rescored (score ≥ minScore, in scope, not excluded), best first; and how many were excluded. */
+  private unitsOf(exact: Map<number, number>, minScore: number, options: SearchOptions): { hits: IndexHit[]; excluded: number } {
     const hits: IndexHit[] = [];
+    let excluded = 0;
     const state = this.slotState;
     for (const [relPath, entry] of this.fileEntries) {
+      if (options.files && !options.files(relPath)) continue;
       const units = entry.units;
       for (let at = 0; at < units.length; at += UNIT_FIELDS) {
         if (state[units[at + 4]] !== RESCORED) continue;
+        const unit = this.unitAt(units, at);
+        if (options.exclude?.(relPath, unit)) {
+          excluded++;
+          continue;
+        }
         const score = exact.get(units[at + 4])!;
-        if (score < minScore) continue;
-        const unit: Unit = {
-          text: this.texts.textOf(units[at + 4]),
-          line: units[at],
-          endLine: units[at + 1],
-          column: units[at + 2],
-          endColumn: units[at + 3],
-        };
-        if (exclude?.(relPath, unit)) continue;
-        hits.push({ relPath, unit, score });
+        if (score >= minScore) hits.push({ relPath, unit, score });
       }
     }
     hits.sort(
@@ -350,7 +396,67 @@ export class WorkspaceIndex {
         a.unit.line - b.unit.line ||
         a.unit.column - b.unit.column,
     );
-    return hits;
+    return { hits, excluded };
+  }
+
+  private unitAt(units: Int32Array, at: number): Unit {
+    return { text: this.texts.textOf(units[at + 4]), line: units[at], endLine: units[at + 1], column: units[at + 2], endColumn: units[at + 3] };
+  }
+
+  /** Calls visit with the text slot of every unit of the files that `files` accepts (all files without it). */
+  private forEachUnitSlot(files: FileFilter | undefined, visit: (slot: number) => void): void {
+    for (const [relPath, entry] of this.fileEntries) {
+      if (files && !files(relPath)) continue;
+      const units = entry.units;
+      for (let at = UNIT_FIELDS - 1; at < units.length; at += UNIT_FIELDS) visit(units[at]);
+    }
+  }
+
+  /** The stored vector of a text some unit uses, or undefined when it has none (yet). */
+  vectorOf(text: string): Float32Array | undefined {
+    const slot = this.texts.idOf(text);
+    if (slot === undefined || !this.vectors.has(slot)) return undefined;
+    const out = new Float32Array(this.identity.dim);
+    this.vectors.exactRow(slot, out);
+    return out;
+  }
+
+  // Slot-level access for comparing every searchable text with every other (near-duplicates.ts). Slots are stable
+  // between saves: a save may free slots and move vectors, so a caller holding slots keeps saves from running.
+
+  /** For every slot: how many units of the files `files` accepts use it, if it has a vector (0 otherwise). */
+  unitCountsBySlot(files?: FileFilter): Int32Array {
+    const counts = new Int32Array(this.texts.slots);
+    this.forEachUnitSlot(files, (slot) => {
+      if (this.vectors.has(slot)) counts[slot]++;
+    });
+    return counts;
+  }
+
+  textOfSlot(slot: number): string {
+    return this.texts.textOf(slot);
+  }
+
+  /** Copies the int8 row of a slot (which must have a vector) into row of target. */
+  copyQuantizedRow(slot: number, target: PairMatrix, row: number): void {
+    const { matrix } = this.vectors;
+    target.setRow(row, matrix.rowBytes(slot), ...matrix.rowFactors(slot));
+  }
+
+  /** Copies the exact vector of a slot (which must have a vector) into out. */
+  exactVector(slot: number, out: Float32Array): void {
+    this.vectors.exactRow(slot, out);
+  }
+
+  /** Calls visit for every unit of the files `files` accepts whose slot `wanted` accepts, in file order. */
+  forEachUnit(files: FileFilter | undefined, wanted: (slot: number) => boolean, visit: (relPath: string, unit: Unit, slot: number) => void): void {
+    for (const [relPath, entry] of this.fileEntries) {
+      if (files && !files(relPath)) continue;
+      const units = entry.units;
+      for (let at = 0; at < units.length; at += UNIT_FIELDS) {
+        if (wanted(units[at + 4])) visit(relPath, this.unitAt(units, at), units[at + 4]);
+      }
+    }
   }
 
   stats(): IndexStats {
@@ -372,6 +478,9 @@ export class WorkspaceIndex {
 
   private async saveNow(): Promise<void> {
     if (this.version === this.savedVersion) return;
+    // Taken before the segment is written: vectors added while it is written are not in it, so the version they
+    // bumped must stay unsaved and the next save must write them.
+    const snapshotVersion = this.version;
     const freed = this.texts.collectUnreferenced();
     for (const slot of freed) this.vectors.drop(slot);
     this.freedSlots.push(...freed);
@@ -390,7 +499,6 @@ export class WorkspaceIndex {
       written = { ref, slotsByRow };
     }
     // Everything from here to the bytes to write is synchronous, so they describe one consistent state.
-    const snapshotVersion = this.version;
     const changes = this.takeChanges();
     const oldJournal = storage.journalName;
     let rewroteManifest = false;
@@ -476,4 +584,24 @@ export class WorkspaceIndex {
     await this.lastSave.catch(() => undefined);
     await this.vectors.close();
   }
+}
+
+/** A copy of exactly the FileMeta fields (callers may pass objects with more). */
+function metaOf({ size, mtimeMs, contentHash, unitMode }: FileMeta): FileMeta {
+  return unitMode ? { size, mtimeMs, contentHash, unitMode } : { size, mtimeMs, contentHash };
+}
+
+/** countBelow for rankedSearch: hits are the rescored units, best first; the other searched units are below them all. */
+function countBelowOf(hits: IndexHit[], searched: number): (score: number) => number {
+  return (score) => {
+    // Binary search for the number of hits scoring ≥ score.
+    let low = 0;
+    let high = hits.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (hits[middle].score >= score) low = middle + 1;
+      else high = middle;
+    }
+    return searched - low;
+  };
 }

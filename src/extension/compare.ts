@@ -1,0 +1,158 @@
+// *Compare Selected Lines*: the selected lines (or sentences, as the file is split) embedded with the model and
+// shown as a pairwise cosine heatmap in a panel of its own, exportable as CSV (save dialog or clipboard).
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { cosineMatrix } from '../core/similarity';
+import type { Unit } from '../core/units';
+import type { ActionId, CompareView, WebviewMessage } from '../webview/protocol';
+import { unitsOfSelections } from './compareUnits';
+import { similarityCsv } from './csv';
+import { describeError } from './errors';
+import { rootOf, toRelPath } from './paths';
+import type { ResultLocation } from './resultRegistry';
+import type { ResultsPresenter } from './results';
+import type { SimilarityService } from './service';
+import { PANELS, WebviewPanelHost } from './webviewPanel';
+
+/** A bigger matrix stops being readable (and costs n² cells); the first units of a larger selection are compared. */
+export const MAX_COMPARED_UNITS = 100;
+
+interface Comparison {
+  units: Unit[];
+  /** Where the units are, when their file is in the workspace (then they can be opened). */
+  place?: { root: string; relPath: string };
+  fileLabel: string;
+  mode: CompareView['mode'];
+  limited: boolean;
+}
+
+export class CompareController implements vscode.Disposable {
+  private readonly panel: WebviewPanelHost;
+  private last?: { comparison: Comparison; view?: CompareView };
+  private generation = 0;
+
+  constructor(
+    extensionUri: vscode.Uri,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly service: SimilarityService,
+    private readonly presenter: ResultsPresenter,
+    private readonly report: (error: unknown) => Promise<void>,
+    private readonly runAction: (action: ActionId) => Promise<void>,
+    private readonly editorColumn: () => vscode.ViewColumn | undefined,
+    /** Where the other panels are: this one opens among them, not in yet another column. */
+    panelsColumn: () => vscode.ViewColumn | undefined,
+  ) {
+    this.panel = new WebviewPanelHost(PANELS.compare, extensionUri, log, (message) => this.onMessage(message), undefined, panelsColumn);
+  }
+
+  /** Compares the units of the active editor's selections. */
+  async compareSelection(): Promise<void> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) {
+      void vscode.window.showInformationMessage('Similar Sentences: select two or more lines in an editor to compare them.');
+      return;
+    }
+    const { document } = editor;
+    const mode = this.service.unitModeOf(document);
+    const selections = editor.selections.map((selection) => ({
+      startLine: selection.start.line,
+      startColumn: selection.start.character,
+      endLine: selection.end.line,
+      endColumn: selection.end.character,
+    }));
+    const all = unitsOfSelections(document.getText(), selections, mode);
+    if (all.length < 2) {
+      const what = mode === 'sentences' ? 'sentences' : 'lines';
+      void vscode.window.showInformationMessage(`Similar Sentences: select two or more ${what} with text to compare them (this file is split into ${what}).`);
+      return;
+    }
+    const root = document.uri.scheme === 'file' ? rootOf(this.service.roots(), document.uri.fsPath) : undefined;
+    const place = root ? { root, relPath: toRelPath(root, document.uri.fsPath) } : undefined;
+    const fileLabel = place ? this.presenter.displayPath(place.root, place.relPath) : path.posix.basename(document.uri.path);
+    await this.compare({ units: all.slice(0, MAX_COMPARED_UNITS), place, fileLabel, mode, limited: all.length > MAX_COMPARED_UNITS });
+  }
+
+  /** The column of this panel, while it is open. */
+  get viewColumn(): vscode.ViewColumn | undefined {
+    return this.panel.viewColumn;
+  }
+
+  dispose(): void {
+    this.panel.dispose();
+  }
+
+  private async compare(comparison: Comparison): Promise<void> {
+    const generation = ++this.generation;
+    this.last = { comparison };
+    const { units, mode } = comparison;
+    const source = `${comparison.fileLabel}:${units[0].line}-${units[units.length - 1].endLine}`;
+    const title = `Compare ${units.length} ${mode === 'sentences' ? 'sentences' : 'lines'} of ${source}`;
+    this.panel.show({ type: 'busy', title, detail: `Embedding ${units.length} ${mode}…` }, true);
+    try {
+      const { vectors } = await this.service.embed(units.map((unit) => unit.text));
+      if (generation !== this.generation) return;
+      const ids = comparison.place ? this.presenter.issue('compare', units.map((unit) => locationOf(comparison.place!, unit))) : [];
+      const view: CompareView = {
+        source,
+        mode,
+        units: units.map((unit, i) => ({ id: ids[i], file: comparison.fileLabel, line: unit.line, text: unit.text })),
+        matrix: cosineMatrix(vectors),
+        model: this.service.currentState.model,
+        limited: comparison.limited,
+      };
+      this.last = { comparison, view };
+      this.panel.show({ type: 'compare', view }, false);
+    } catch (error) {
+      if (generation !== this.generation) return;
+      const described = describeError(error);
+      this.panel.show({ type: 'failed', title, message: described.message, actions: described.cancelled ? [] : described.actions }, true);
+      if (!described.cancelled) await this.report(error);
+    }
+  }
+
+  private onMessage(message: WebviewMessage): void {
+    switch (message.type) {
+      case 'open':
+        void this.presenter.open(message.id, message.toSide, this.editorColumn(), this.panel.viewColumn).catch((error) => this.report(error));
+        return;
+      case 'exportCsv':
+        void this.exportCsv(message.to).catch((error) => this.report(error));
+        return;
+      case 'rerun':
+        if (this.last) void this.compare(this.last.comparison);
+        return;
+      case 'action':
+        void this.runAction(message.action);
+        return;
+    }
+  }
+
+  private async exportCsv(to: 'file' | 'clipboard'): Promise<void> {
+    const view = this.last?.view;
+    if (!view) return;
+    const csv = similarityCsv(
+      view.units.map((unit) => `${unit.file}:${unit.line} ${unit.text}`),
+      view.matrix,
+    );
+    if (to === 'clipboard') {
+      await vscode.env.clipboard.writeText(csv);
+      vscode.window.setStatusBarMessage('Similar Sentences: similarity matrix copied as CSV', 3000);
+      return;
+    }
+    const folder = this.last?.comparison.place?.root;
+    const uri = await vscode.window.showSaveDialog({
+      title: 'Export the similarity matrix as CSV',
+      defaultUri: folder ? vscode.Uri.file(path.join(folder, 'similarity.csv')) : undefined,
+      filters: { CSV: ['csv'] },
+      saveLabel: 'Export',
+    });
+    if (!uri) return;
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(csv, 'utf8'));
+    this.log.info(`similarity matrix of ${view.units.length} units written to ${uri.fsPath}`);
+    vscode.window.setStatusBarMessage(`Similar Sentences: CSV saved to ${path.basename(uri.fsPath)}`, 3000);
+  }
+}
+
+function locationOf(place: { root: string; relPath: string }, unit: Unit): ResultLocation {
+  return { ...place, line: unit.line, endLine: unit.endLine, column: unit.column, endColumn: unit.endColumn, text: unit.text, score: 1 };
+}
