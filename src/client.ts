@@ -139,20 +139,7 @@ export class HostClient {
     await this.ready;
     const running = this.running;
     if (!running) throw this.unavailableError();
-    return new Promise((resolve, reject) => {
-      const fail = (error: ResponseError<void>) => reject(error);
-      running.pending.add(fail);
-      (running.connection.sendRequest as (t: unknown, ...a: unknown[]) => Promise<unknown>)(type, ...args).then(
-        (value) => {
-          running.pending.delete(fail);
-          resolve(value);
-        },
-        (error) => {
-          running.pending.delete(fail);
-          reject(error);
-        },
-      );
-    });
+    return whileRunning(running, () => (running.connection.sendRequest as (t: unknown, ...a: unknown[]) => Promise<unknown>)(type, ...args));
   }
 
   async stop(): Promise<void> {
@@ -193,20 +180,7 @@ export class HostClient {
   private initialize(running: Running, init: InitializeParams): Promise<ModelInfo> {
     this.journalDir ??= mkdtempSync(join(tmpdir(), 'similar-sentences-host-'));
     const params: InitializeParams = { crashJournal: join(this.journalDir, 'in-flight.json'), ...init };
-    return new Promise((resolve, reject) => {
-      const fail = (error: ResponseError<void>) => reject(error);
-      running.pending.add(fail);
-      running.connection.sendRequest(Initialize, params).then(
-        (info) => {
-          running.pending.delete(fail);
-          resolve(info);
-        },
-        (error) => {
-          running.pending.delete(fail);
-          reject(error);
-        },
-      );
-    });
+    return whileRunning(running, () => running.connection.sendRequest(Initialize, params));
   }
 
   private spawn(): Running {
@@ -326,4 +300,13 @@ async function residentBytes(pid: number): Promise<number | undefined> {
   const { stdout } = await promisify(execFile)('ps', ['-o', 'rss=', '-p', String(pid)]).catch(() => ({ stdout: '' }));
   const kB = Number.parseInt(stdout.trim(), 10);
   return Number.isNaN(kB) ? undefined : kB * 1024;
+}
+
+/** Sends a request that also fails, with the crash error, if the host process goes away before it is answered. */
+function whileRunning<T>(running: Running, send: () => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const fail = (error: ResponseError<void>) => reject(error);
+    running.pending.add(fail);
+    send().then(resolve, reject).finally(() => running.pending.delete(fail));
+  });
 }

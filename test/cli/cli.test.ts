@@ -9,7 +9,8 @@ import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { ensureTestModel } from '../fixtures/models/generate';
 import { generateSyntheticWorkspace } from '../fixtures/syntheticWorkspace';
-import { CLI_SCRIPT, cosine, Reference, referenceEmbedder, SEED_SENTENCES } from '../host/reference';
+import { CLI_SCRIPT, cosine, Reference, referenceEmbedder } from '../host/reference';
+import { SEED_SENTENCES } from '../fixtures/seedSentences';
 
 const run = promisify(execFile);
 const SAMPLE = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'sample-workspace');

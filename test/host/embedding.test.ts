@@ -5,7 +5,8 @@ import { after, before, test } from 'node:test';
 import { HostClient } from '../../src/client';
 import { Embed, ModelInfo } from '../../src/protocol';
 import { ensureTestModel } from '../fixtures/models/generate';
-import { cosine, HOST_SCRIPT, maxAbsDiff, Reference, referenceEmbedder, SEED_SENTENCES } from './reference';
+import { cosine, HOST_SCRIPT, maxAbsDiff, Reference, referenceEmbedder } from './reference';
+import { SEED_SENTENCES } from '../fixtures/seedSentences';
 
 let client: HostClient;
 let info: ModelInfo;

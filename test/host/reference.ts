@@ -5,15 +5,6 @@ import { join } from 'node:path';
 import { AutoTokenizer } from '@huggingface/transformers';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 
-export const SEED_SENTENCES = [
-  'Three years later, the coffin was still full of Jello.',
-  'The fish dreamed of escaping the fishbowl and into the toilet where he saw his friend go.',
-  'The person box was packed with jelly many dozens of months later.',
-  "Standing on one's head at job interviews forms a lasting impression.",
-  'It took him a month to finish the meal.',
-  'He found a leprechaun in his walnut shell.',
-];
-
 export const HOST_SCRIPT = join(__dirname, '..', '..', '..', 'dist', 'host.js');
 export const CLI_SCRIPT = join(__dirname, '..', '..', '..', 'dist', 'cli.js');
 
