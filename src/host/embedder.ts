@@ -37,8 +37,9 @@ export function poolLayout(threads: number, cores = availableParallelism()): Poo
 }
 
 const BATCH_TEXTS = 32;
-/** Caps a batch of long texts: ~3 characters per token. */
-const BATCH_CHARS = 32 * 128 * 3;
+const CHARS_PER_TOKEN = 3;
+/** Caps a batch of long texts. */
+const BATCH_CHARS = 32 * 128 * CHARS_PER_TOKEN;
 
 interface Batch {
   indices: number[];
@@ -71,7 +72,21 @@ interface Job {
 
 interface PoolWorker {
   worker: Worker;
-  busy?: { id: number; task: Task; texts: string[] };
+  busy?: { id: number; task: Task; texts: string[]; deadline: NodeJS.Timeout };
+}
+
+/**
+ * A worker stuck inside native code never answers, while the host's main thread still answers the heartbeat. So
+ * each batch has a deadline, generous (a batch normally takes well under a second per thousand tokens even on a
+ * slow machine): max(30 s, 20 ms per estimated token). SIMILAR_SENTENCES_BATCH_DEADLINE_MS replaces the 30 s floor
+ * (tests use a short one).
+ */
+const DEADLINE_FLOOR_MS = Number(process.env.SIMILAR_SENTENCES_BATCH_DEADLINE_MS) || 30_000;
+const DEADLINE_MS_PER_TOKEN = 20;
+
+function batchDeadlineMs(texts: string[]): number {
+  const estimatedTokens = texts.reduce((sum, text) => sum + Math.ceil(text.length / CHARS_PER_TOKEN), 0);
+  return Math.max(DEADLINE_FLOOR_MS, estimatedTokens * DEADLINE_MS_PER_TOKEN);
 }
 
 export class Embedder {
@@ -170,6 +185,7 @@ export class Embedder {
 
   async dispose(): Promise<void> {
     this.disposed = true;
+    for (const w of this.workers) if (w.busy) clearTimeout(w.busy.deadline);
     for (const task of this.queue) this.failTask(task, new Error('embedder disposed'));
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
   }
@@ -180,7 +196,11 @@ export class Embedder {
       if (w.busy) continue;
       const task = this.queue.shift();
       if (!task) break;
-      w.busy = { id: this.nextId++, task, texts: isBatch(task) ? task.indices.map((i) => task.job.texts[i]) : [task.text] };
+      const texts = isBatch(task) ? task.indices.map((i) => task.job.texts[i]) : [task.text];
+      const deadlineMs = batchDeadlineMs(texts);
+      const deadline = setTimeout(() => this.breakDown(`an inference worker did not finish a batch of ${texts.length} text(s) within ${deadlineMs / 1000} s (stuck)`), deadlineMs);
+      deadline.unref();
+      w.busy = { id: this.nextId++, task, texts, deadline };
       dispatched.push(w);
     }
     if (dispatched.length === 0) return;
@@ -196,6 +216,7 @@ export class Embedder {
   private onMessage(w: PoolWorker, message: FromWorker): void {
     const busy = w.busy;
     if (!busy || !('id' in message) || message.id !== busy.id) return;
+    clearTimeout(busy.deadline);
     w.busy = undefined;
     if (!isBatch(busy.task)) {
       const { task } = busy;
@@ -227,12 +248,22 @@ export class Embedder {
   }
 
   private onWorkerExit(code: number): void {
+    this.breakDown(`an inference worker stopped (exit code ${code})`);
+  }
+
+  /** A dead or stuck worker leaves the pool unusable: fail everything, stop the workers, tell the host. */
+  private breakDown(reason: string): void {
     if (this.disposed) return;
     this.disposed = true;
-    const error = new Error(`an inference worker stopped (exit code ${code})`);
-    for (const w of this.workers) if (w.busy) this.failTask(w.busy.task, error);
+    const error = new Error(reason);
+    for (const w of this.workers) {
+      if (!w.busy) continue;
+      clearTimeout(w.busy.deadline);
+      this.failTask(w.busy.task, error);
+    }
     for (const task of this.queue) this.failTask(task, error);
-    this.onBroken?.(error.message);
+    for (const w of this.workers) void w.worker.terminate();
+    this.onBroken?.(reason);
   }
 
   private failTask(task: Task, error: Error): void {

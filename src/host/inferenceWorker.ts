@@ -15,6 +15,9 @@ env.useBrowserCache = false;
 // Test hook (fault injection), set only by test/host/reliability.test.ts: a batch containing this text kills the
 // process with SIGABRT, as a native abort inside onnxruntime would. Unset, it costs one check per batch.
 const crashOn = process.env.SIMILAR_SENTENCES_TEST_CRASH_ON;
+// Test hook, set only by test/host/workerHang.test.ts: a batch containing this text spins forever, as a call stuck
+// in native code would, while the host's main thread stays responsive. Unset, it costs one check per batch.
+const hangOn = process.env.SIMILAR_SENTENCES_TEST_HANG_ON;
 
 const port = parentPort!;
 let loaded: { tokenizer: PreTrainedTokenizer; special: SpecialTokens; model: PreTrainedModel; settings: LoadMessage } | undefined;
@@ -73,6 +76,9 @@ async function run(texts: string[]) {
   if (crashOn && texts.some((text) => text.includes(crashOn))) {
     process.kill(process.pid, 'SIGABRT');
     return new Promise<never>(() => undefined); // the process is going down: never answer
+  }
+  if (hangOn && texts.some((text) => text.includes(hangOn))) {
+    for (;;); // only the embedder's batch deadline ends this
   }
   const { tokenizer, special, model, settings } = loaded;
   const encoded = encodeBatch(tokenizer, special, texts, settings.maxLength);

@@ -7,6 +7,7 @@
 //   <base>.<pid>-<random>.sseg        immutable vector segments written by process <pid>
 //   <name>.<pid>-<random>.tmp         a file being written; renamed onto <name> once complete and fsynced
 //   <base>.ssidx.<reason>.bad         a manifest that could not be loaded, kept for diagnosis (one per reason)
+//   <base>.sslock                     the writer lock: pid and start time of the one process that saves (writerLock.ts)
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';

@@ -8,7 +8,8 @@
 //   index.search(query, k, { minScore, exclude, files }) → [{ relPath, unit, score }], best first
 //   index.rankedSearch(…) → { hits, searched, countBelow(score) }   for percentiles of scores among searched units
 //   await index.save()   periodically and when done (also bounds memory: unsaved float rows live in memory)
-//   await index.close()  releases open segment files; the object is unusable afterwards
+//   await index.close()  releases open segment files and the writer lock; the object is unusable afterwards
+//   index.readOnly       another process (a second window, the CLI) writes this index: save keeps changes in memory
 //
 // Data model: units refer to distinct texts (TextTable), so a text that occurs in many places has one vector
 // and keeps it while it moves between files. Vectors are stored as int8 in memory for a SIMD pre-scan that
@@ -45,6 +46,7 @@ import {
 import { TextTable } from './textTable';
 import type { PairMatrix } from './pairMatrix';
 import { VectorStore, type SavePlan, type WrittenSegment } from './vectorStore';
+import { WriterLock, type LockOwner } from './writerLock';
 
 export type { IndexIdentity } from './identity';
 export { hashContent } from './hash';
@@ -112,6 +114,8 @@ interface Storage {
   journalName: string;
   /** Length of the journal's valid records (0 = no journal file yet). */
   journalBytes: number;
+  /** Held while this object may write the index; undefined = another process writes it (read-only). */
+  lock: WriterLock | undefined;
 }
 
 /** What changed since the last durable save: the content of the next journal record. */
@@ -137,6 +141,8 @@ export class WorkspaceIndex {
   private version = 0;
   private savedVersion = 0;
   private lastSave: Promise<void> = Promise.resolve();
+  /** Another process holds the writer lock: changes live in memory only. */
+  private writesDisabled = false;
   /** Files set or removed, and slots freed by collection, since the last durable save. */
   private readonly dirtyFiles = new Set<string>();
   private freedSlots: number[] = [];
@@ -173,20 +179,50 @@ export class WorkspaceIndex {
     await mkdir(storageDir, { recursive: true });
     const manifestName = indexFileName(root, identity);
     const base = baseOf(manifestName);
-    const fresh = (): Storage => ({ folder: storageDir, manifestName, fileSystem, manifestBytes: 0, journalName: newJournalName(base), journalBytes: 0 });
+    const locking = await WriterLock.acquire(storageDir, base);
+    const lock = 'held' in locking ? locking.held : undefined;
+    const fresh = (): Storage => ({ folder: storageDir, manifestName, fileSystem, manifestBytes: 0, journalName: newJournalName(base), journalBytes: 0, lock });
     const index = new WorkspaceIndex(root, identity, fresh(), log);
+    if ('heldBy' in locking) return WorkspaceIndex.openReadOnly(index, locking.heldBy, () => new WorkspaceIndex(root, identity, fresh(), log));
     try {
       const inUse = await index.load();
       await sweepLeftovers(storageDir, base, inUse, (message) => log(message, 'info'));
       return index;
     } catch (error) {
-      await index.close();
+      await index.vectors.close();
       const reason = error instanceof IndexFormatError ? error.reason : 'unreadable';
       const warn = (message: string) => log(message, 'warn');
       warn(`index: cannot load ${path.join(storageDir, manifestName)}: ${(error as Error).message}`);
       await setAside(storageDir, manifestName, reason, warn);
       await sweepLeftovers(storageDir, base, new Set(), warn);
       return new WorkspaceIndex(root, identity, fresh(), log);
+    }
+  }
+
+  /**
+   * Another live process writes this index: load it and never write (no save, no sweep, no set-aside). A load
+   * can race with that writer replacing the manifest and deleting the segments it replaced, so it is retried;
+   * an index that still cannot be read is that writer's to repair, and this one starts empty in memory.
+   */
+  private static async openReadOnly(index: WorkspaceIndex, owner: LockOwner, empty: () => WorkspaceIndex): Promise<WorkspaceIndex> {
+    const { folder, manifestName } = index.storage!;
+    const holder = `process ${owner.pid} (started ${new Date(owner.startedAt).toISOString()})`;
+    index.log(`index: ${manifestName} is being written by ${holder}; opening it read-only: searches work, new vectors stay in memory and are not saved`, 'info');
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await index.load();
+        index.writesDisabled = true;
+        return index;
+      } catch (error) {
+        await index.vectors.close();
+        if (attempt === 3) {
+          index.log(`index: cannot read ${path.join(folder, manifestName)} while another process writes it (${(error as Error).message}); starting empty`, 'warn');
+          const fallback = empty();
+          fallback.writesDisabled = true;
+          return fallback;
+        }
+        index = empty();
+      }
     }
   }
 
@@ -459,6 +495,11 @@ export class WorkspaceIndex {
     }
   }
 
+  /** True when another process was writing this index at open: save keeps changes in memory only. */
+  get readOnly(): boolean {
+    return this.writesDisabled;
+  }
+
   stats(): IndexStats {
     return { files: this.fileEntries.size, units: this.unitCount, vectors: this.vectors.count, unsavedVectors: this.vectors.unsavedCount };
   }
@@ -484,7 +525,11 @@ export class WorkspaceIndex {
     const freed = this.texts.collectUnreferenced();
     for (const slot of freed) this.vectors.drop(slot);
     this.freedSlots.push(...freed);
-    if (!this.storage) {
+    if (this.storage?.lock?.revoked && !this.writesDisabled) {
+      this.writesDisabled = true;
+      this.log(`index: ${this.storage.manifestName} was opened again in this process; this older copy stops saving`, 'info');
+    }
+    if (!this.storage || this.writesDisabled) {
       this.takeChanges();
       this.savedVersion = this.version;
       return;
@@ -583,6 +628,7 @@ export class WorkspaceIndex {
   async close(): Promise<void> {
     await this.lastSave.catch(() => undefined);
     await this.vectors.close();
+    await this.storage?.lock?.release();
   }
 }
 
