@@ -208,9 +208,9 @@ test('beyond search in VS Code: heatmap, near-duplicates, explained scores, refi
         await heatmap.locator('#export-csv').click();
         const input = page.locator('.quick-input-widget .quick-input-box input');
         await input.waitFor();
-        // The dialog completes paths as they are typed: type the whole path, wait until it shows, then accept.
-        await input.press('Control+A');
-        await page.keyboard.type(target);
+        // The dialog first fills in the suggested file (in the workspace folder); only then is the path replaced.
+        await expectSoon(async () => (await input.inputValue()).endsWith(`${path.basename(workspace)}/similarity.csv`), 'the save dialog suggests similarity.csv');
+        await input.fill(target);
         await expectSoon(async () => (await input.inputValue()) === target, 'the path is typed into the save dialog');
         await page.waitForTimeout(300);
         await input.press('Enter');
@@ -504,7 +504,7 @@ test('beyond search in VS Code: heatmap, near-duplicates, explained scores, refi
           await page.locator('.quick-input-widget .quick-input-box input').press('Enter');
           const duplicates = await webviewFrame(page, DUPLICATES_TITLE, SEARCH_TIMEOUT_MS);
           await duplicates.locator('.tree-row.cluster').first().waitFor({ timeout: SEARCH_TIMEOUT_MS });
-          await duplicates.locator('.tree-row.member').first().hover();
+          await duplicates.locator('.tree-row.member:not([hidden])').first().hover();
           await screenshot(page, `duplicates-${kind}`);
           await editorGroupOf(page, DUPLICATES_TITLE).screenshot({ path: path.join(runFolder(), `duplicates-${kind}-panel.png`) });
         }
