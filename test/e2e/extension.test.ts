@@ -199,7 +199,8 @@ test('the extension in VS Code: selection, context menu, keybinding, panel, side
       });
 
       await step('Clear Index empties the index, Rebuild Index builds it again', async () => {
-        const status = page.locator('.statusbar-item', { hasText: 'Similar' });
+        // Our own item, by id: a transient status message ("Similar Sentences: result copied") also says "Similar".
+        const status = page.locator('[id="similar-sentences.similar-sentences.similarSentences.status"]');
         const units = ((await status.textContent()) ?? '').match(/Similar: (\d+) units/)?.[1];
         assert.ok(units, `the status bar shows the unit count: ${await status.textContent()}`);
         await runCommand(page, 'Similar Sentences: Clear Index');
