@@ -120,3 +120,21 @@ test('loading a stored index logs at info only; a damaged one is reported at war
     assert.ok(logs.some((log) => log.level === 'warn' && /set aside/.test(log.message)), JSON.stringify(logs));
   }, indexDir);
 });
+
+test('after Clear Index, a rebuild still leaves out .git, node_modules and ignored paths', async () => {
+  const root = workspace('cleared', {
+    '.gitignore': 'secret/\n',
+    '.git/notes.txt': 'the cat dreamed of a big fish',
+    'node_modules/pkg/readme.md': 'the cat dreamed of a big fish',
+    'secret/plan.txt': 'the cat dreamed of a big fish',
+    'docs/kept.txt': 'the cat dreamed of a big fish',
+  });
+  const indexDir = join(work, 'cleared-index');
+  await withHost(async (client) => {
+    const folders = [{ root, walk: DEFAULT_WALK }];
+    await client.request(IndexFolders, { folders });
+    await client.request(ClearIndex, { roots: [root] });
+    await client.request(IndexFolders, { folders });
+    assert.deepEqual(await placesOf(client, 'the cat dreamed of a big fish'), ['docs/kept.txt']);
+  }, indexDir);
+});
