@@ -13,6 +13,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { shortDigest } from './hash';
 import { identityKey, type IndexIdentity } from './identity';
+import { isProcessAlive } from '../processAlive';
 
 const MANIFEST_EXTENSION = '.ssidx';
 const SEGMENT_EXTENSION = '.sseg';
@@ -155,13 +156,7 @@ async function syncFolder(folder: string): Promise<void> {
  */
 function writerIsElsewhereAlive(fileName: string): boolean {
   const pid = Number(WRITER_PID.exec(fileName)?.[1]);
-  if (!Number.isInteger(pid) || pid === process.pid || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return pid !== process.pid && isProcessAlive(pid);
 }
 
 /** Removes temp files and unreferenced segments and journals of this index left by writers that no longer run. */

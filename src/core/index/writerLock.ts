@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { isProcessAlive } from '../processAlive';
 
 const LOCK_EXTENSION = '.sslock';
 
@@ -49,7 +50,7 @@ export class WriterLock {
       const current = await readOwner(filePath);
       if (current === 'missing') continue;
       // This process's own lock that no object holds is left over from a revoked holder: stale as well.
-      if (current !== 'unreadable' && current.pid !== process.pid && isAlive(current.pid)) return { heldBy: current };
+      if (current !== 'unreadable' && current.pid !== process.pid && isProcessAlive(current.pid)) return { heldBy: current };
       await takeOverStale(filePath, current);
     }
     const current = await readOwner(filePath);
@@ -104,15 +105,6 @@ async function readOwner(filePath: string): Promise<LockOwner | 'missing' | 'unr
     return Number.isInteger(pid) && pid > 0 && typeof startedAt === 'number' ? { pid, startedAt } : 'unreadable';
   } catch {
     return 'unreadable';
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import type { Dtype } from '../../protocol';
 import { modelFilesFor } from './files';
 import { assertHubId, assertRevision } from './hub';
+import { isProcessAlive } from '../processAlive';
 
 export const MARKER_FILE = '.complete.json';
 
@@ -100,14 +101,4 @@ export async function sweepStaleStagingDirs(cacheRoot: string): Promise<void> {
       if (owner && !isProcessAlive(Number(owner[1]))) await rm(join(cacheRoot, name), { recursive: true, force: true });
     }),
   );
-}
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
