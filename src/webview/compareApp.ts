@@ -6,7 +6,7 @@ import type { VscodeToolbarButton } from '@vscode-elements/elements/dist/vscode-
 import { formatScore, shortModelName } from './format';
 import type { ActionId, CompareView, ExtensionMessage } from './protocol';
 import { element, renderNotice } from './render';
-import { progressBar, toolbarButton } from './resultsApp';
+import { showBusy, toolbarButton } from './resultsApp';
 import { PageState, type WebviewApi } from './vscodeApi';
 
 interface CompareState {
@@ -37,10 +37,7 @@ export function startCompareApp(api: WebviewApi<CompareState>): void {
     const message = event.data;
     switch (message.type) {
       case 'busy': {
-        header.replaceChildren(element('div', 'query-text', message.title));
-        const notice = renderNotice('progress', message.detail, [], onAction);
-        notice.append(progressBar());
-        notices.replaceChildren(notice);
+        showBusy(header, notices, message.title, message.detail);
         body.replaceChildren();
         readout.textContent = '';
         break;

@@ -5,7 +5,7 @@ import { clusterEntries, lowestScore } from './duplicateGroups';
 import { formatLines, formatScore, shortModelName } from './format';
 import type { ActionId, DuplicateClusterView, DuplicateMemberView, DuplicatesView, ExtensionMessage } from './protocol';
 import { element, renderNotice } from './render';
-import { progressBar, toolbarButton } from './resultsApp';
+import { showBusy, toolbarButton } from './resultsApp';
 import { TreeList } from './treeList';
 import { PageState, type WebviewApi } from './vscodeApi';
 
@@ -31,10 +31,7 @@ export function startDuplicatesApp(api: WebviewApi<DuplicatesState>): void {
     const message = event.data;
     switch (message.type) {
       case 'busy': {
-        header.replaceChildren(element('div', 'query-text', message.title));
-        const notice = renderNotice('progress', message.detail, [], onAction);
-        notice.append(progressBar());
-        notices.replaceChildren(notice);
+        showBusy(header, notices, message.title, message.detail);
         tree.clear();
         break;
       }

@@ -233,3 +233,11 @@ export function progressBar(index?: Pick<IndexStateView, 'fraction'>): HTMLEleme
   }
   return bar;
 }
+
+/** The analysis panels' "working on it" state: the title, and a progress notice with an indeterminate bar. */
+export function showBusy(header: HTMLElement, notices: HTMLElement, title: string, detail: string): void {
+  header.replaceChildren(element('div', 'query-text', title));
+  const notice = renderNotice('progress', detail, [], () => undefined);
+  notice.append(progressBar());
+  notices.replaceChildren(notice);
+}
