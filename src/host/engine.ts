@@ -54,6 +54,8 @@ export interface EngineOptions {
  */
 const EMBED_CHUNK = 8192;
 const SAVE_EVERY_MS = 30_000;
+/** How often a read-only index checks whether the process that writes it is gone, so this one can take over. */
+const TAKEOVER_EVERY_MS = 2_000;
 const PROGRESS_EVERY_MS = 200;
 const SKIPPED_SAMPLE = 50;
 /**
@@ -92,6 +94,9 @@ type SkipHandler = (skipped: Omit<SkippedReport, 'root'>) => void;
 export class Engine {
   private readonly folders = new Map<string, Folder>();
   private indexing = 0;
+  private updating = 0;
+  private takeoverTimer: NodeJS.Timeout | undefined;
+  private takingOver = false;
   private readonly poison: ReadonlySet<string>;
   private readonly saveIntervalMs: number;
 
@@ -133,6 +138,15 @@ export class Engine {
   }
 
   async updateFiles(params: UpdateFilesParams, token: CancellationToken): Promise<IndexSummary> {
+    this.updating++;
+    try {
+      return await this.applyChanges(params, token);
+    } finally {
+      this.updating--;
+    }
+  }
+
+  private async applyChanges(params: UpdateFilesParams, token: CancellationToken): Promise<IndexSummary> {
     const started = Date.now();
     const run: Run = { summary: emptySummary(), signal: toSignal(token), queued: 0 };
     const { summary } = run;
@@ -288,6 +302,7 @@ export class Engine {
   }
 
   async dispose(): Promise<void> {
+    clearInterval(this.takeoverTimer);
     await Promise.all([...this.folders.values()].map((f) => this.save(f).catch(() => undefined)));
     await this.embedder.dispose();
   }
@@ -300,13 +315,63 @@ export class Engine {
   private async openFolder(spec: FolderSpec): Promise<Folder> {
     let folder = this.folders.get(spec.root);
     if (!folder) {
-      const index = await WorkspaceIndex.open(this.indexDir, spec.root, this.identity(), (message, level) => this.events.log(level, message));
-      const quarantined = new Set([...index.files()].filter((relPath) => index.fileMeta(relPath)!.contentHash.startsWith(QUARANTINED)));
-      folder = { spec, index, inFlight: new Set(), quarantined, lastSave: Date.now(), readers: new Set(), saveDeferred: false };
+      const index = await WorkspaceIndex.open(this.indexDir, spec.root, this.identity(), this.indexLog);
+      folder = { spec, index, inFlight: new Set(), quarantined: quarantinedFiles(index), lastSave: Date.now(), readers: new Set(), saveDeferred: false };
       this.folders.set(spec.root, folder);
+      if (index.readOnly) this.watchForTakeover();
     }
     folder.spec = spec;
     return folder;
+  }
+
+  private readonly indexLog = (message: string, level: 'info' | 'warn') => this.events.log(level, message);
+
+  /** While some index is read-only (another window writes it), checks every few seconds whether it can take over. */
+  private watchForTakeover(): void {
+    if (this.takeoverTimer) return;
+    this.takeoverTimer = setInterval(() => {
+      this.takeOverIndexes().catch((error: unknown) => this.events.log('warn', `taking over the index failed: ${(error as Error).message}`));
+    }, TAKEOVER_EVERY_MS);
+    this.takeoverTimer.unref();
+  }
+
+  /**
+   * Each read-only folder whose index no live process writes any more (its window closed or crashed) is opened again
+   * as the writer, given what the read-only copy knew (files and vectors seen since), and saved. Only between
+   * operations: an index run, a file update, a save or a near-duplicate search may hold the old index object.
+   */
+  private async takeOverIndexes(): Promise<void> {
+    if (this.takingOver || !this.indexDir) return;
+    this.takingOver = true;
+    try {
+      const readOnly = [...this.folders.values()].filter((folder) => folder.index.readOnly);
+      if (readOnly.length === 0) {
+        clearInterval(this.takeoverTimer);
+        this.takeoverTimer = undefined;
+      }
+      for (const folder of readOnly) {
+        if (!this.idle(folder)) continue;
+        const writer = await WorkspaceIndex.openIfWritable(this.indexDir, folder.spec.root, this.identity(), this.indexLog);
+        if (!writer) continue;
+        if (this.folders.get(folder.spec.root) !== folder || !this.idle(folder)) {
+          await writer.close(); // busy again (or cleared) meanwhile: the next round tries again
+          continue;
+        }
+        const reader = folder.index;
+        writer.adoptFrom(reader);
+        folder.index = writer;
+        folder.quarantined = quarantinedFiles(writer);
+        this.events.log('info', `index: the process that wrote the index of ${folder.spec.root} is gone; this host writes it now`);
+        // Saved before the old copy is closed: a Clear Index meanwhile waits for this save, then deletes the files.
+        await this.save(folder).finally(() => reader.close());
+      }
+    } finally {
+      this.takingOver = false;
+    }
+  }
+
+  private idle(folder: Folder): boolean {
+    return this.indexing === 0 && this.updating === 0 && folder.readers.size === 0 && !folder.saving;
   }
 
   private async indexFolder(folder: Folder, run: Run): Promise<void> {
@@ -340,7 +405,7 @@ export class Engine {
         }
         const { units, unitMode } = this.split(file.relPath, read.text, spec.unitModes);
         await this.notSaving(folder);
-        if (!this.setFile(folder, file.relPath, { size: file.size, mtimeMs: file.mtimeMs, contentHash: hashContent(read.text), unitMode }, units, onSkip)) continue;
+        if (!this.setFile(folder, file.relPath, { size: read.size, mtimeMs: read.mtimeMs, contentHash: hashContent(read.text), unitMode }, units, onSkip)) continue;
         pendingTexts += units.length;
         if (pendingTexts >= EMBED_CHUNK) {
           pendingTexts = 0;
@@ -480,9 +545,9 @@ export class Engine {
     const info = await stat(absPath).catch(() => undefined);
     const read = info?.isFile() ? await readTextFile(absPath, folder.spec.walk.maxFileBytes) : undefined;
     await this.notSaving(folder);
-    if (info && read && 'text' in read) {
+    if (read && 'text' in read) {
       const { units, unitMode } = this.split(relPath, read.text, unitModes);
-      this.setFile(folder, relPath, { size: info.size, mtimeMs: info.mtimeMs, contentHash: hashContent(read.text), unitMode }, units, onSkip);
+      this.setFile(folder, relPath, { size: read.size, mtimeMs: read.mtimeMs, contentHash: hashContent(read.text), unitMode }, units, onSkip);
       return;
     }
     this.removeFile(folder, relPath);
@@ -515,6 +580,11 @@ function skipHandler(summary: IndexSummary, root: string): SkipHandler {
     summary.skippedCount++;
     if (summary.skipped.length < SKIPPED_SAMPLE) summary.skipped.push({ root, ...skipped });
   };
+}
+
+/** The files of an index that are quarantine marks (see QUARANTINED). */
+function quarantinedFiles(index: WorkspaceIndex): Set<string> {
+  return new Set([...index.files()].filter((relPath) => index.fileMeta(relPath)!.contentHash.startsWith(QUARANTINED)));
 }
 
 function crashedHost(relPath: string): Omit<SkippedReport, 'root'> {

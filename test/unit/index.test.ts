@@ -733,6 +733,39 @@ if (process.env[CRASH_CHILD_ENV]) {
     assert.equal(index.vectorOf('never seen'), undefined);
   });
 
+  test('adoptFrom gives a writer what a read-only copy saw: its files, and its vectors without embedding again', async (t) => {
+    const dir = tempDir(t);
+    const onDisk = await WorkspaceIndex.open(dir, ROOT, IDENTITY);
+    const start = corpus(3, 4);
+    load(onDisk, start);
+    embed(onDisk);
+    await onDisk.save();
+    await onDisk.close();
+
+    // The read-only copy's view moved on: a file edited, one deleted, one added, one still waiting for a vector.
+    const reader = await WorkspaceIndex.open(undefined, ROOT, IDENTITY);
+    const truth = load(reader, start);
+    setLines(reader, truth, 'src/file0.ts', ['an edited first line', ...start.get('src/file0.ts')!.slice(1)]);
+    reader.removeFile('src/file1.ts');
+    truth.delete('src/file1.ts');
+    setLines(reader, truth, 'added.txt', ['a line only the reader saw']);
+    embed(reader);
+    setLines(reader, truth, 'waiting.txt', ['not embedded anywhere yet']);
+
+    const writer = (await WorkspaceIndex.openIfWritable(dir, ROOT, IDENTITY))!;
+    t.after(() => writer.close());
+    writer.adoptFrom(reader);
+    assert.deepEqual([...writer.files()].sort(), [...truth.keys()].sort());
+    assert.deepEqual(writer.textsWithoutVectors(), ['not embedded anywhere yet'], 'every vector the reader had was carried over');
+    embed(writer);
+    assertSameSearch(writer, truth);
+    await writer.save();
+    const reopened = await WorkspaceIndex.open(dir, ROOT, IDENTITY);
+    t.after(() => reopened.close());
+    // The writer still holds the lock in this process, so this open takes it over and must have loaded the save.
+    assertSameSearch(reopened, truth);
+  });
+
   test('vectors added while a save writes its segment are saved by the next save', async (t) => {
     const dir = tempDir(t);
     let index: WorkspaceIndex | undefined;

@@ -46,7 +46,7 @@ import {
 import { TextTable } from './textTable';
 import type { PairMatrix } from './pairMatrix';
 import { VectorStore, type SavePlan, type WrittenSegment } from './vectorStore';
-import { WriterLock, type LockOwner } from './writerLock';
+import { WriterLock, type LockOwner, type LockResult } from './writerLock';
 
 export type { IndexIdentity } from './identity';
 export { hashContent } from './hash';
@@ -176,26 +176,60 @@ export class WorkspaceIndex {
     fileSystem: IndexFileSystem = nodeFileSystem,
   ): Promise<WorkspaceIndex> {
     if (storageDir === undefined) return new WorkspaceIndex(root, identity, undefined, log);
+    const { locking, fresh } = await WorkspaceIndex.lockStorage(storageDir, root, identity, fileSystem);
+    const index = new WorkspaceIndex(root, identity, fresh(), log);
+    if ('heldBy' in locking) return WorkspaceIndex.openReadOnly(index, locking.heldBy, () => new WorkspaceIndex(root, identity, fresh(), log));
+    return WorkspaceIndex.openLocked(index, () => new WorkspaceIndex(root, identity, fresh(), log));
+  }
+
+  /**
+   * Opens the index as its writer if no other live process writes it now; undefined (having read nothing) when one
+   * does. A read-only copy polls this to take over once the window that wrote the index has closed or died.
+   */
+  static async openIfWritable(
+    storageDir: string,
+    root: string,
+    identity: IndexIdentity,
+    log: IndexLog = () => undefined,
+    fileSystem: IndexFileSystem = nodeFileSystem,
+  ): Promise<WorkspaceIndex | undefined> {
+    const { locking, fresh } = await WorkspaceIndex.lockStorage(storageDir, root, identity, fileSystem);
+    if ('heldBy' in locking) return undefined;
+    return WorkspaceIndex.openLocked(new WorkspaceIndex(root, identity, fresh(), log), () => new WorkspaceIndex(root, identity, fresh(), log));
+  }
+
+  private static async lockStorage(
+    storageDir: string,
+    root: string,
+    identity: IndexIdentity,
+    fileSystem: IndexFileSystem,
+  ): Promise<{ locking: LockResult; fresh: () => Storage }> {
     await mkdir(storageDir, { recursive: true });
     const manifestName = indexFileName(root, identity);
     const base = baseOf(manifestName);
     const locking = await WriterLock.acquire(storageDir, base);
     const lock = 'held' in locking ? locking.held : undefined;
     const fresh = (): Storage => ({ folder: storageDir, manifestName, fileSystem, manifestBytes: 0, journalName: newJournalName(base), journalBytes: 0, lock });
-    const index = new WorkspaceIndex(root, identity, fresh(), log);
-    if ('heldBy' in locking) return WorkspaceIndex.openReadOnly(index, locking.heldBy, () => new WorkspaceIndex(root, identity, fresh(), log));
+    return { locking, fresh };
+  }
+
+  /** Loads the index this process holds the lock of; a broken one is set aside and replaced by an empty one. */
+  private static async openLocked(index: WorkspaceIndex, empty: () => WorkspaceIndex): Promise<WorkspaceIndex> {
+    const { folder, manifestName } = index.storage!;
+    const base = baseOf(manifestName);
+    const log = index.log;
     try {
       const inUse = await index.load();
-      await sweepLeftovers(storageDir, base, inUse, (message) => log(message, 'info'));
+      await sweepLeftovers(folder, base, inUse, (message) => log(message, 'info'));
       return index;
     } catch (error) {
       await index.vectors.close();
       const reason = error instanceof IndexFormatError ? error.reason : 'unreadable';
       const warn = (message: string) => log(message, 'warn');
-      warn(`index: cannot load ${path.join(storageDir, manifestName)}: ${(error as Error).message}`);
-      await setAside(storageDir, manifestName, reason, warn);
-      await sweepLeftovers(storageDir, base, new Set(), warn);
-      return new WorkspaceIndex(root, identity, fresh(), log);
+      warn(`index: cannot load ${path.join(folder, manifestName)}: ${(error as Error).message}`);
+      await setAside(folder, manifestName, reason, warn);
+      await sweepLeftovers(folder, base, new Set(), warn);
+      return empty();
     }
   }
 
@@ -309,6 +343,30 @@ export class WorkspaceIndex {
     this.unitCount -= entry.units.length / UNIT_FIELDS;
     this.dirtyFiles.add(relPath);
     this.version++;
+  }
+
+  /**
+   * Makes this index, just opened as the writer, hold what `reader` (the read-only copy of it this process used
+   * while another process wrote the index) knew: its files as it saw them, since it followed the workspace all
+   * along, and the vectors it embedded in memory, so that taking over re-embeds nothing.
+   */
+  adoptFrom(reader: WorkspaceIndex): void {
+    for (const relPath of [...this.fileEntries.keys()]) if (!reader.fileEntries.has(relPath)) this.removeFile(relPath);
+    for (const [relPath, entry] of reader.fileEntries) {
+      const mine = this.fileEntries.get(relPath)?.meta;
+      if (mine && sameMeta(mine, entry.meta)) continue;
+      const units: Unit[] = [];
+      for (let at = 0; at < entry.units.length; at += UNIT_FIELDS) units.push(reader.unitAt(entry.units, at));
+      this.setFile(relPath, entry.meta, units);
+    }
+    const { dim } = this.identity;
+    const found = this.textsWithoutVectors().flatMap((text) => {
+      const vector = reader.vectorOf(text);
+      return vector ? [{ text, vector }] : [];
+    });
+    const vectors = new Float32Array(found.length * dim);
+    found.forEach(({ vector }, i) => vectors.set(vector, i * dim));
+    this.addVectors(found.map(({ text }) => text), vectors);
   }
 
   /** Distinct texts (across all files) that some unit uses and that have no vector yet. */
@@ -635,6 +693,11 @@ export class WorkspaceIndex {
 /** A copy of exactly the FileMeta fields (callers may pass objects with more). */
 function metaOf({ size, mtimeMs, contentHash, unitMode }: FileMeta): FileMeta {
   return unitMode ? { size, mtimeMs, contentHash, unitMode } : { size, mtimeMs, contentHash };
+}
+
+/** Same recorded file state; the same content hash and unit mode also mean the same units. */
+function sameMeta(a: FileMeta, b: FileMeta): boolean {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.contentHash === b.contentHash && a.unitMode === b.unitMode;
 }
 
 /** countBelow for rankedSearch: hits are the rescored units, best first; the other searched units are below them all. */
