@@ -31,8 +31,28 @@ function descendantsOf(rootPid: number): number[] {
   return found;
 }
 
+/** The parent pid of a live process, or undefined once it is gone. */
+export function parentOf(pid: number): number | undefined {
+  return readStat(pid)?.ppid;
+}
+
+/** Live processes whose command line (arguments joined by spaces) matches `pattern`. */
+export function processesWithCommandLine(pattern: RegExp): number[] {
+  const found: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || !isAlive(pid)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').match(pattern)) found.push(pid);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return found;
+}
+
 /** A zombie counts as gone: in a container, pid 1 may never reap orphans. */
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   const stat = readStat(pid);
   return stat !== undefined && stat.state !== 'Z';
 }

@@ -1,0 +1,102 @@
+// No orphan model hosts: reloading the window, an extension host that dies, and a VS Code server that shuts down
+// each end the model host they started, in a real VS Code (code-server + headless chromium). Model hosts are found
+// by their command line: node running dist/host.js from the installed extension's folder.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { ensureTestModel } from '../fixtures/models/generate';
+import { expectSoon, PANEL_TITLE, SEARCH_TIMEOUT_MS, stepper, VSIX, waitForResultsOf } from './extensionSteps';
+import { openFile, runCommand, selectLines, webviewFrame, withWorkbench } from './harness';
+import { repoRoot } from './harness/paths';
+import { isAlive, parentOf, processesWithCommandLine } from './harness/process-tree';
+
+const EXIT_TIMEOUT_MS = 20_000;
+const QUERY = 'The person box was packed with jelly many dozens of months later.';
+
+/** Selects the query line of the sample workspace and searches, which starts a model host if none runs. */
+async function search(page: Page): Promise<void> {
+  await openFile(page, 'README.md');
+  await selectLines(page, 8);
+  await runCommand(page, 'Similar Sentences: Find Similar to Selection');
+  await waitForResultsOf(await webviewFrame(page, PANEL_TITLE, SEARCH_TIMEOUT_MS), QUERY);
+}
+
+/** Reloads the window and waits until contributions (themes, commands) have arrived again. */
+async function reloadWindow(page: Page): Promise<void> {
+  const reloaded = page.waitForEvent('load', { timeout: 60_000 });
+  await runCommand(page, 'Developer: Reload Window');
+  await reloaded;
+  await page.locator('.monaco-workbench[class*="vscode-theme-"]').waitFor({ timeout: 60_000 });
+}
+
+/** The one model host of this extensions folder (there must be exactly one). */
+function onlyModelHost(extensionsDir: string): number {
+  const hosts = processesWithCommandLine(new RegExp(`${escapeRegExp(extensionsDir)}/[^/ ]+/dist/host\\.js`));
+  assert.equal(hosts.length, 1, `one model host, found ${hosts.length}`);
+  return hosts[0];
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+async function assertExits(pid: number, what: string): Promise<void> {
+  await expectSoon(async () => !isAlive(pid), `${what}: model host ${pid} exits`, EXIT_TIMEOUT_MS);
+}
+
+/** The process this test started (code-server's launcher), the top of the model host's ancestry below this process. */
+function serverRootOf(pid: number): number {
+  for (let current = pid; ; ) {
+    const parent = parentOf(current);
+    assert.ok(parent !== undefined && parent > 1, `process ${pid} descends from this test`);
+    if (parent === process.pid) return current;
+    current = parent;
+  }
+}
+
+test('closing, reloading or losing the window leaves no model host behind', { timeout: 600_000 }, async (t) => {
+  assert.ok(fs.existsSync(VSIX), `no VSIX at ${VSIX}: run npm run package first`);
+  const model = await ensureTestModel('semantic');
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'similar-sentences-lifecycle-'));
+  fs.cpSync(path.join(repoRoot, 'test', 'fixtures', 'sample-workspace'), workspace, { recursive: true });
+  t.after(() => fs.rmSync(workspace, { recursive: true, force: true }));
+
+  await withWorkbench(
+    { name: 'lifecycle', workspace, vsix: VSIX, userSettings: { 'similarSentences.model': model, 'editor.wordWrap': 'off', '[markdown]': { 'editor.wordWrap': 'off' } } },
+    async ({ server, page }) => {
+      const step = stepper(t, page);
+      let host = 0;
+
+      await step('a search starts one model host, a child of the extension host', async () => {
+        await search(page);
+        host = onlyModelHost(server.extensionsDir);
+      });
+
+      await step('Reload Window ends the old model host; the next search starts a new one', async () => {
+        await reloadWindow(page);
+        await assertExits(host, 'after Reload Window');
+        await search(page);
+        const next = onlyModelHost(server.extensionsDir);
+        assert.notEqual(next, host);
+        host = next;
+      });
+
+      await step('an extension host killed with SIGKILL (no deactivate) still takes its model host with it', async () => {
+        const extensionHost = parentOf(host)!;
+        process.kill(extensionHost, 'SIGKILL');
+        await assertExits(host, 'after the extension host was killed');
+      });
+
+      await step('the VS Code server shutting down ends the model host', async () => {
+        await reloadWindow(page);
+        await search(page);
+        host = onlyModelHost(server.extensionsDir);
+        process.kill(serverRootOf(host), 'SIGTERM');
+        await assertExits(host, 'after code-server got SIGTERM');
+      });
+    },
+  );
+});
