@@ -48,6 +48,13 @@ export interface SkippedFile {
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 
+/**
+ * The default per-folder file cap of the extension and the CLI. A file costs the index one entry plus its units'
+ * texts (about 2 KB of host memory per one-line file, measured in test/host/largeTree.test.ts), and embedding
+ * runs at a few hundred texts a second: past this many files a workspace is better narrowed with include globs.
+ */
+export const DEFAULT_MAX_FILES = 100_000;
+
 /** Walk settings for callers without their own (the CLI): 1 MiB per file, ignore files honoured, no file cap. */
 export const DEFAULT_WALK: Readonly<Omit<WalkOptions, 'signal'>> = { maxFileBytes: DEFAULT_MAX_FILE_BYTES, respectGitignore: true };
 
@@ -267,13 +274,54 @@ class Walk {
   }
 }
 
-export type ReadTextResult = { text: string; encoding: TextEncodingName } | { skipped: SkipReason; detail?: string };
+/** A text read from disk, and the size and modification time it was read at. */
+export interface TextFile {
+  text: string;
+  encoding: TextEncodingName;
+  /** Bytes the text was decoded from. */
+  size: number;
+  /** The file's mtime while it was read, or UNSETTLED_MTIME when the text cannot be tied to one (see readTextFile). */
+  mtimeMs: number;
+}
+
+export type ReadTextResult = TextFile | { skipped: SkipReason; detail?: string };
+
+/** Never a file's real mtime, so a walk comparing stamps always reads such a file again. */
+export const UNSETTLED_MTIME = -1;
+
+/** A file still changing after this many reads is indexed as last read, with UNSETTLED_MTIME. */
+const READ_ATTEMPTS = 3;
+
+/**
+ * File systems stamp mtimes in ticks (FAT 2 s, HFS+ 1 s, ext4 a few ms): a file modified this close to the start of
+ * its read may be rewritten in the same tick with the same size, which no stat can tell apart from the version read.
+ */
+const SAME_TICK_MS = 2000;
 
 /**
  * Reads and decodes one file, or says why not. Never throws. The type is checked before opening, so FIFOs and
  * devices are never opened; the descriptor is opened non-blocking and checked again in case the path was swapped.
+ *
+ * A file written while it is read is read again, so the text is one version of the file rather than a mix. The
+ * result's size and mtimeMs are those of that version: recorded in an index, any later change makes them differ
+ * from the file's. When that cannot be promised — the file kept changing through every attempt, or was modified
+ * within SAME_TICK_MS of the read — mtimeMs is UNSETTLED_MTIME, and the next walk reads the file again.
  */
 export async function readTextFile(absPath: string, maxBytes: number): Promise<ReadTextResult> {
+  for (let attempt = 1; ; attempt++) {
+    const startedMs = Date.now();
+    const read = await readBytes(absPath, maxBytes);
+    if ('skipped' in read) return read;
+    if (read.changed && attempt < READ_ATTEMPTS) continue;
+    const decoded = decodeText(read.bytes);
+    if ('binary' in decoded) return { skipped: 'binary', detail: 'NUL byte near the start' };
+    const settled = !read.changed && read.mtimeMs < startedMs - SAME_TICK_MS;
+    return { ...decoded, size: read.bytes.length, mtimeMs: settled ? read.mtimeMs : UNSETTLED_MTIME };
+  }
+}
+
+/** One read of a file's bytes, and whether the file changed (size, mtime or ctime) between its open and the end. */
+async function readBytes(absPath: string, maxBytes: number): Promise<{ bytes: Buffer; mtimeMs: number; changed: boolean } | { skipped: SkipReason; detail?: string }> {
   let handle: fs.FileHandle;
   try {
     const stats = await fs.stat(absPath);
@@ -284,19 +332,19 @@ export async function readTextFile(absPath: string, maxBytes: number): Promise<R
     return { skipped: 'unreadable', detail: errorDetail(error) };
   }
   try {
-    const stats = await handle.stat();
-    if (!stats.isFile()) return { skipped: 'not-regular', detail: describeType(stats) };
-    if (stats.size > maxBytes) return { skipped: 'too-large', detail: `${stats.size} bytes` };
-    const bytes = Buffer.allocUnsafe(stats.size);
+    const before = await handle.stat();
+    if (!before.isFile()) return { skipped: 'not-regular', detail: describeType(before) };
+    if (before.size > maxBytes) return { skipped: 'too-large', detail: `${before.size} bytes` };
+    const bytes = Buffer.allocUnsafe(before.size);
     let filled = 0;
     while (filled < bytes.length) {
       const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, filled);
-      if (bytesRead === 0) break; // truncated while reading: use what is there
+      if (bytesRead === 0) break; // truncated while reading
       filled += bytesRead;
     }
-    const decoded = decodeText(bytes.subarray(0, filled));
-    if ('binary' in decoded) return { skipped: 'binary', detail: 'NUL byte near the start' };
-    return decoded;
+    const after = await handle.stat();
+    const changed = filled !== before.size || after.size !== before.size || after.mtimeMs !== before.mtimeMs || after.ctimeMs !== before.ctimeMs;
+    return { bytes: bytes.subarray(0, filled), mtimeMs: before.mtimeMs, changed };
   } catch (error) {
     return { skipped: 'unreadable', detail: errorDetail(error) };
   } finally {

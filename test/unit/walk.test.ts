@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, open, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { DEFAULT_EXCLUDES, isExcludedFromWalk, readTextFile, SkippedFile, walkFolder, WalkOptions } from '../../src/core/walk';
+import { DEFAULT_EXCLUDES, isExcludedFromWalk, readTextFile, SkippedFile, UNSETTLED_MTIME, walkFolder, WalkOptions } from '../../src/core/walk';
 
 const createdRoots: string[] = [];
 after(() => Promise.all(createdRoots.map((root) => rm(root, { recursive: true, force: true }))));
@@ -127,9 +127,10 @@ test('readTextFile decodes BOM files, skips binaries, and reports vanished files
     'image.png': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d]),
     'latin1.txt': Buffer.from('déjà vu', 'latin1'),
   });
-  assert.deepEqual(await readTextFile(join(root, 'utf16.txt'), 1000), { text: 'wide text', encoding: 'utf-16le' });
+  // Just written, so within the same-tick window: the mtime is not vouched for (see walkChangingFile.test.ts).
+  assert.deepEqual(await readTextFile(join(root, 'utf16.txt'), 1000), { text: 'wide text', encoding: 'utf-16le', size: 20, mtimeMs: UNSETTLED_MTIME });
   assert.deepEqual(await readTextFile(join(root, 'image.png'), 1000), { skipped: 'binary', detail: 'NUL byte near the start' });
-  assert.deepEqual(await readTextFile(join(root, 'latin1.txt'), 1000), { text: 'déjà vu', encoding: 'windows-1252' });
+  assert.deepEqual(await readTextFile(join(root, 'latin1.txt'), 1000), { text: 'déjà vu', encoding: 'windows-1252', size: 7, mtimeMs: UNSETTLED_MTIME });
   assert.deepEqual(await readTextFile(join(root, 'gone.txt'), 1000), { skipped: 'unreadable', detail: 'ENOENT' });
   assert.deepEqual(await readTextFile(root, 1000), { skipped: 'not-regular', detail: 'folder' });
 });
