@@ -3,9 +3,10 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HostClient } from './client';
+import { describeSaveFailure } from './core/index/saveFailure';
 import { cosineMatrix } from './core/similarity';
 import { DEFAULT_MODEL, DTYPES, isDtype, prepareModel } from './core/model';
-import { DEFAULT_WALK } from './core/walk';
+import { DEFAULT_MAX_FILES, DEFAULT_WALK } from './core/walk';
 import { Embed, Explain, FindDuplicates, IndexFolders, IndexSummary, Search, type Contribution, type DuplicateCluster, type SearchHit } from './protocol';
 
 /** Cosine from which two units count as near-duplicates by default: paraphrases and small edits, not mere topics. */
@@ -19,7 +20,8 @@ const USAGE = `Usage:
   similar-sentences similarity <sentence> <sentence>... [--model ...] [--dtype ...] [--json]
   similar-sentences duplicates <folder> [--threshold <cosine, default ${DEFAULT_DUPLICATE_THRESHOLD}>] [--model ...] [--dtype ...] [--json]
 Common options: --cache-dir <dir> (models and indexes; default ~/.cache/similar-sentences), --no-cache (index in memory),
-  --threads <n>, --max-length <tokens>, --revision <commit>, --min-score <s>`;
+  --threads <n>, --max-length <tokens>, --revision <commit>, --min-score <s>,
+  --max-files <n> (files indexed at most in the folder; default ${DEFAULT_MAX_FILES})`;
 
 const options = {
   query: { type: 'string', short: 'q' },
@@ -33,6 +35,7 @@ const options = {
   'max-length': { type: 'string' },
   threads: { type: 'string' },
   'cache-dir': { type: 'string' },
+  'max-files': { type: 'string' },
   'no-cache': { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
@@ -50,6 +53,8 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const cacheDir = resolve(values['cache-dir'] ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'similar-sentences'));
+  const maxFiles = positiveInt(values['max-files'], 'max-files') ?? DEFAULT_MAX_FILES;
+  if (maxFiles === 0) throw new UsageError('--max-files must be at least 1, not 0');
   const model = await resolveModelOption(values, cacheDir);
   const client = new HostClient({
     hostScript: join(__dirname, 'host.js'),
@@ -76,9 +81,18 @@ async function main(argv: string[]): Promise<void> {
     if (command === 'duplicates' && !(threshold > 0 && threshold <= 1)) throw new UsageError(`--threshold must be a cosine in (0, 1], not ${values.threshold}`);
     if (command === 'search' && !values.query) throw new UsageError('search needs --query <text>');
     const root = resolve(rest[0]);
-    const summary = await client.request(IndexFolders, { folders: [{ root, walk: DEFAULT_WALK }] });
+    const summary = await client.request(IndexFolders, { folders: [{ root, walk: { ...DEFAULT_WALK, maxFiles } }] });
+    if (summary.skipped.some((file) => file.reason === 'max-files')) {
+      process.stderr.write(`warn: ${root} has more than ${maxFiles} files: only the first ${maxFiles} were indexed. Raise the limit with --max-files <n>.\n`);
+    }
+    if (summary.saveError) {
+      // A full disk: results are still right (the index works in memory); only `index`, whose product is the stored
+      // index, fails.
+      process.stderr.write(`warn: ${describeSaveFailure(summary.saveError)}\n`);
+      if (command === 'index') process.exitCode = 1;
+    }
     if (command === 'index') {
-      print(values.json, { model: info.id, ...summary }, () => formatSummary(summary));
+      print(values.json, { model: info.id, maxFiles, ...summary }, () => formatSummary(summary));
       return;
     }
     if (command === 'duplicates') {

@@ -168,7 +168,9 @@ export class HostClient {
     if (this.state === 'stopped' && this.crashTimes.length) {
       throw new ResponseError(ErrorCodes.HostCrashed, 'The model host was stopped.');
     }
-    this.setState(this.crashTimes.length ? 'restarting' : 'starting');
+    // A relaunch keeps saying why the host stopped: the views show it until the new host is up.
+    if (this.crashTimes.length) this.setState('restarting', this.lastExit);
+    else this.setState('starting');
     const running = this.spawn();
     this.running = running;
     const info = await this.initialize(running, this.init!);

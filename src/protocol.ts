@@ -104,6 +104,21 @@ export interface IndexSummary {
   skipped: SkippedReport[];
   skippedCount: number;
   elapsedMs: number;
+  /**
+   * The index could not be saved (a full disk): the request still succeeded, its changes are searchable but kept in
+   * memory only, and the previous index stays on disk. Each later save tries again.
+   */
+  saveError?: IndexSaveError;
+}
+
+/** Why an index could not be written, and where. */
+export interface IndexSaveError {
+  /** The index file whose write failed: where the space ran out. */
+  path: string;
+  /** The system's error code (ENOSPC, EDQUOT, EACCES…), when there is one. */
+  code?: string;
+  /** The system's message, e.g. "ENOSPC: no space left on device, write". */
+  message: string;
 }
 
 export type FileChange =

@@ -49,9 +49,9 @@ export interface SkippedFile {
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 
 /**
- * The default per-folder file cap of the extension and the CLI. A file costs the index one entry plus its units'
- * texts (about 2 KB of host memory per one-line file, measured in test/host/largeTree.test.ts), and embedding
- * runs at a few hundred texts a second: past this many files a workspace is better narrowed with include globs.
+ * The default per-folder file cap of the extension and the CLI. Each file costs the host about 2 KB even with one
+ * short line (test/host/largeTree.test.ts: 200k files peak at 0.4–0.6 GB), and a real file's lines are embedded
+ * at a few hundred a second (README benchmarks): past this many files, include globs serve a workspace better.
  */
 export const DEFAULT_MAX_FILES = 100_000;
 

@@ -9,6 +9,7 @@ import type { Controller } from './controller';
 import type { DuplicatesController } from './duplicates';
 import { describeError } from './errors';
 import type { FollowMode } from './followMode';
+import { literalNotificationText } from './notificationText';
 import { rootOf, toRelPath } from './paths';
 import type { RecentQueries, RecentQuery } from './recentQueries';
 import type { ResultsPresenter } from './results';
@@ -101,7 +102,7 @@ async function searchScoped({ controller, recent, sideScope }: CommandDeps, kind
   controller.trackEditor(vscode.window.activeTextEditor);
   const resolved = sideScope.resolveFor({ kind, include: '', exclude: '' });
   if ('problem' in resolved) {
-    void vscode.window.showInformationMessage(`Similar Sentences: ${resolved.problem}`);
+    void vscode.window.showInformationMessage(literalNotificationText(`Similar Sentences: ${resolved.problem}`));
     return;
   }
   const entry = await askForQuery(recent.list(), kind === 'file' ? `Search ${resolved.label} by Meaning` : 'Search Open Editors by Meaning');
@@ -240,10 +241,10 @@ async function selectModelFolder(dtype: Dtype, { log }: CommandDeps): Promise<vo
     const message = describeError(error).message;
     log.warn(message);
     if (!usable) {
-      void vscode.window.showErrorMessage(`Similar Sentences: ${message}`);
+      void vscode.window.showErrorMessage(literalNotificationText(`Similar Sentences: ${message}`));
       return;
     }
-    const answer = await vscode.window.showWarningMessage(`Similar Sentences: ${message} It has ${usable} weights.`, `Use ${usable}`);
+    const answer = await vscode.window.showWarningMessage(literalNotificationText(`Similar Sentences: ${message} It has ${usable} weights.`), `Use ${usable}`);
     if (!answer) return;
     await writeSetting(vscode.workspace, 'dtype', usable);
   }

@@ -8,6 +8,7 @@ import type { ActionId, CompareView, WebviewMessage } from '../webview/protocol'
 import { unitsOfSelections } from './compareUnits';
 import { similarityCsv } from './csv';
 import { describeError } from './errors';
+import { LatestRequest } from './latestRequest';
 import { rootOf, toRelPath } from './paths';
 import type { ResultLocation } from './resultRegistry';
 import type { ResultsPresenter } from './results';
@@ -29,7 +30,8 @@ interface Comparison {
 export class CompareController implements vscode.Disposable {
   private readonly panel: WebviewPanelHost;
   private last?: { comparison: Comparison; view?: CompareView };
-  private generation = 0;
+  /** A new comparison (or Rerun) cancels the one still embedding, whose outcome is dropped. */
+  private readonly comparisons = new LatestRequest();
 
   constructor(
     extensionUri: vscode.Uri,
@@ -78,19 +80,20 @@ export class CompareController implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.comparisons.cancel();
     this.panel.dispose();
   }
 
   private async compare(comparison: Comparison): Promise<void> {
-    const generation = ++this.generation;
+    const turn = this.comparisons.begin();
     this.last = { comparison };
     const { units, mode } = comparison;
     const source = `${comparison.fileLabel}:${units[0].line}-${units[units.length - 1].endLine}`;
     const title = `Compare ${units.length} ${mode === 'sentences' ? 'sentences' : 'lines'} of ${source}`;
     this.panel.show({ type: 'busy', title, detail: `Embedding ${units.length} ${mode}…` }, true);
     try {
-      const { vectors } = await this.service.embed(units.map((unit) => unit.text));
-      if (generation !== this.generation) return;
+      const { vectors } = await this.service.embed(units.map((unit) => unit.text), turn.token);
+      if (!turn.isLatest) return;
       const ids = comparison.place ? this.presenter.issue('compare', units.map((unit) => locationOf(comparison.place!, unit))) : [];
       const view: CompareView = {
         source,
@@ -103,17 +106,19 @@ export class CompareController implements vscode.Disposable {
       this.last = { comparison, view };
       this.panel.show({ type: 'compare', view }, false);
     } catch (error) {
-      if (generation !== this.generation) return;
+      if (!turn.isLatest) return;
       const described = describeError(error);
       this.panel.show({ type: 'failed', title, message: described.message, actions: described.cancelled ? [] : described.actions }, true);
       if (!described.cancelled) await this.report(error);
+    } finally {
+      turn.dispose();
     }
   }
 
   private onMessage(message: WebviewMessage): void {
     switch (message.type) {
       case 'open':
-        void this.presenter.open(message.id, message.toSide, this.editorColumn(), this.panel.viewColumn).catch((error) => this.report(error));
+        void this.presenter.open('compare', message.id, message.toSide, this.editorColumn(), this.panel.viewColumn).catch((error) => this.report(error));
         return;
       case 'exportCsv':
         void this.exportCsv(message.to).catch((error) => this.report(error));

@@ -10,6 +10,8 @@ import { COMMANDS } from './commandIds';
 import { describeError, type UserFacingError } from './errors';
 import { ExplanationQueue } from './explanationQueue';
 import type { FollowedLine } from './followMode';
+import { LatestRequest } from './latestRequest';
+import { literalNotificationText } from './notificationText';
 import { rootOf, toRelPath } from './paths';
 import type { RecentQueries } from './recentQueries';
 import { refined, withoutRefinement } from './refinement';
@@ -41,7 +43,8 @@ const SAVED_RESULTS_KEY: Record<Target, string> = {
 export class Controller {
   private readonly last = new Map<Target, LastSearch>();
   private readonly shown = new Map<Target, ShownSearch>();
-  private readonly generation = new Map<Target, number>();
+  /** Each view's searches: a new one cancels the previous one of that view (never the other's) and drops its outcome. */
+  private readonly searches: Record<Target, LatestRequest> = { panel: new LatestRequest(), sidebar: new LatestRequest() };
   /** Views that were sent results in this session (the others may show restored ones). */
   private readonly hasResults = new Set<Target>();
   private editorColumn: vscode.ViewColumn | undefined;
@@ -75,8 +78,7 @@ export class Controller {
   }
 
   async search(request: SearchRequest, query: QueryView, target: Target): Promise<void> {
-    const generation = (this.generation.get(target) ?? 0) + 1;
-    this.generation.set(target, generation);
+    const turn = this.searches[target].begin();
     this.last.set(target, { request, query });
     this.explanations.reset(target);
     // Typed queries, and any query refined on purpose, are worth finding again; selections and followed lines are not.
@@ -84,11 +86,11 @@ export class Controller {
     // Following the cursor, the results of the previous line stay until the next ones arrive: no flicker while moving.
     if (!query.following) this.post(target, { type: 'searching', query }, true);
     try {
-      const result = await this.service.search(request, target);
-      if (this.generation.get(target) !== generation) return; // superseded while it ran
+      const result = await this.service.search(request, turn.token);
+      if (!turn.isLatest) return; // superseded while it ran
       const { contextLines, maxFileSize } = this.settings();
       const view = await this.presenter.present(target, query, { query: request.query, refine: request.refine }, result, { contextLines, maxFileSize });
-      if (this.generation.get(target) !== generation) return;
+      if (!turn.isLatest) return;
       const shown: ShownSearch = { request, query, ids: new Set(view.results.map((result) => result.id)) };
       this.shown.set(target, shown);
       this.post(target, { type: 'results', view }, false);
@@ -104,7 +106,7 @@ export class Controller {
         await this.workspaceState.update(SAVED_RESULTS_KEY[shown], saved);
       }
     } catch (error) {
-      if (this.generation.get(target) !== generation) return;
+      if (!turn.isLatest) return;
       const described = describeError(error);
       if (described.cancelled) {
         this.post(target, { type: 'searchFailed', query, message: described.message, actions: ['retry'] }, true);
@@ -113,6 +115,8 @@ export class Controller {
       this.log.error(`search failed: ${described.message}`);
       this.post(target, { type: 'searchFailed', query, message: described.message, actions: described.actions }, true);
       void this.notify(described);
+    } finally {
+      turn.dispose();
     }
   }
 
@@ -230,7 +234,7 @@ export class Controller {
         void this.sideScope.change({ kind: message.kind, include: message.include, exclude: message.exclude }).then(() => this.followMode.refresh());
         return;
       case 'open':
-        void this.presenter.open(message.id, message.toSide, this.editorColumn, this.panel.viewColumn).catch((error) => this.report(error));
+        void this.presenter.open(source, message.id, message.toSide, this.editorColumn, this.panel.viewColumn).catch((error) => this.report(error));
         return;
       case 'copy':
         void this.presenter.copy(message.id).catch((error) => this.report(error));
@@ -301,7 +305,7 @@ export class Controller {
 
   private async notify(described: UserFacingError): Promise<void> {
     const labels = described.actions.map((action) => ACTION_LABELS[action]);
-    const picked = await vscode.window.showErrorMessage(`Similar Sentences: ${described.message}`, ...labels);
+    const picked = await vscode.window.showErrorMessage(literalNotificationText(`Similar Sentences: ${described.message}`), ...labels);
     const action = described.actions[labels.indexOf(picked ?? '')];
     if (action) await this.runAction(action);
   }

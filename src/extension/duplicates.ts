@@ -5,6 +5,7 @@ import type { DuplicatesResult } from '../protocol';
 import type { ActionId, DuplicatesView, WebviewMessage } from '../webview/protocol';
 import { formatScore } from '../webview/format';
 import { describeError } from './errors';
+import { LatestRequest } from './latestRequest';
 import { locationOf, type ResultsPresenter } from './results';
 import type { SimilarityService } from './service';
 import { PANELS, WebviewPanelHost } from './webviewPanel';
@@ -23,8 +24,8 @@ export function parseThreshold(text: string): number | undefined {
 
 export class DuplicatesController implements vscode.Disposable {
   private readonly panel: WebviewPanelHost;
-  private generation = 0;
-  private running?: vscode.CancellationTokenSource;
+  /** A new run (Rerun, another threshold) cancels the one in progress, whose outcome is dropped. */
+  private readonly runs = new LatestRequest();
 
   constructor(
     extensionUri: vscode.Uri,
@@ -65,35 +66,31 @@ export class DuplicatesController implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.running?.cancel();
+    this.runs.cancel();
     this.panel.dispose();
   }
 
   private async run(threshold: number): Promise<void> {
-    const generation = ++this.generation;
-    this.running?.cancel();
-    const cancellation = new vscode.CancellationTokenSource();
-    this.running = cancellation;
+    const turn = this.runs.begin();
     const title = `Near-duplicates above ${formatScore(threshold)}`;
     this.panel.show({ type: 'busy', title, detail: 'Comparing every unit of the index with the others…' }, true);
     try {
       const result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: 'Similar Sentences: finding near-duplicates', cancellable: true },
         (_progress, token) => {
-          const subscription = token.onCancellationRequested(() => cancellation.cancel());
-          return this.service.findDuplicates({ threshold, maxClusters: MAX_CLUSTERS }, cancellation.token).finally(() => subscription.dispose());
+          turn.follow(token);
+          return this.service.findDuplicates({ threshold, maxClusters: MAX_CLUSTERS }, turn.token);
         },
       );
-      if (generation !== this.generation) return;
+      if (!turn.isLatest) return;
       this.panel.show({ type: 'duplicates', view: this.toView(threshold, result) }, false);
     } catch (error) {
-      if (generation !== this.generation) return;
+      if (!turn.isLatest) return;
       const described = describeError(error);
       this.panel.show({ type: 'failed', title, message: described.message, actions: described.cancelled ? [] : described.actions }, true);
       if (!described.cancelled) await this.report(error);
     } finally {
-      cancellation.dispose();
-      if (this.running === cancellation) this.running = undefined;
+      turn.dispose();
     }
   }
 
@@ -124,7 +121,7 @@ export class DuplicatesController implements vscode.Disposable {
   private onMessage(message: WebviewMessage): void {
     switch (message.type) {
       case 'open':
-        void this.presenter.open(message.id, message.toSide, this.editorColumn(), this.panel.viewColumn).catch((error) => this.report(error));
+        void this.presenter.open('duplicates', message.id, message.toSide, this.editorColumn(), this.panel.viewColumn).catch((error) => this.report(error));
         return;
       case 'rerun':
         void this.run(this.threshold);

@@ -57,6 +57,7 @@ export function folderSpec(root: string, settings: Settings, excludes: Workspace
     root,
     walk: {
       maxFileBytes: settings.maxFileSize,
+      maxFiles: settings.maxFiles,
       include: settings.include.length ? settings.include : undefined,
       exclude,
       respectGitignore: true,

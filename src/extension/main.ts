@@ -9,6 +9,7 @@ import { DuplicatesController } from './duplicates';
 import { FollowMode } from './followMode';
 import { registerIndexUpdates } from './indexUpdates';
 import { ModelSetup } from './modelSetup';
+import { literalNotificationText } from './notificationText';
 import { RecentQueries } from './recentQueries';
 import { ResultsPresenter } from './results';
 import { ResultsViewProvider, SIDE_VIEW_ID } from './resultsView';
@@ -104,7 +105,7 @@ function loadSettings(log: vscode.LogOutputChannel): ParsedSettings {
   const parsed = readSettings(vscode.workspace, DEFAULT_MODEL.id);
   if (parsed.problems.length) {
     for (const problem of parsed.problems) log.warn(`settings: ${problem}`);
-    void vscode.window.showWarningMessage(`Similar Sentences: ${parsed.problems.join(' ')}`, 'Open Settings').then((answer) => {
+    void vscode.window.showWarningMessage(literalNotificationText(`Similar Sentences: ${parsed.problems.join(' ')}`), 'Open Settings').then((answer) => {
       if (answer) void vscode.commands.executeCommand('workbench.action.openSettings', 'similarSentences');
     });
   }

@@ -1,5 +1,6 @@
 // Result ids handed to webviews, and the check that a result may be opened. A webview can only name an id the
-// extension issued; the file behind it must still lie inside a workspace folder (after resolving symlinks).
+// extension issued to that webview; the file behind it must still lie inside a workspace folder (after resolving
+// symlinks).
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -37,6 +38,21 @@ interface ResultSet {
 /** Sets kept per owner: the one shown and the one it replaced (its page may still be showing it for a moment). */
 const KEPT_PER_OWNER = 2;
 
+/** The views whose pages are sent an owner's results: the side view also shows what the panel found. */
+const SHOWN_IN: Record<ResultOwner, readonly ResultOwner[]> = {
+  panel: ['panel', 'sidebar'],
+  sidebar: ['sidebar'],
+  compare: ['compare'],
+  duplicates: ['duplicates'],
+};
+
+/** What an `open` from a webview leads to: a file to open, or why nothing opens. */
+export type OpenDecision =
+  | { open: string; location: ResultLocation }
+  /** Never issued, expired, or issued to a view other than the one asking. */
+  | { refused: 'unknown id' }
+  | { refused: 'outside the workspace'; location: ResultLocation };
+
 export class ResultRegistry {
   private readonly sets = new Map<ResultOwner, ResultSet[]>();
 
@@ -56,14 +72,26 @@ export class ResultRegistry {
     return this.find(id)?.locations.get(id);
   }
 
+  /**
+   * What `viewer`'s page may open by `id`: only a result issued to that view (a page can only name what it was
+   * shown), and only while its file, symlinks resolved, lies inside one of `workspaceRoots`.
+   */
+  async openable(viewer: ResultOwner, id: string, workspaceRoots: readonly string[]): Promise<OpenDecision> {
+    const set = this.find(id);
+    const location = set && SHOWN_IN[set.owner].includes(viewer) ? set.locations.get(id) : undefined;
+    if (!location) return { refused: 'unknown id' };
+    const absPath = await fileInsideWorkspace(workspaceRoots, location.root, location.relPath);
+    return absPath ? { open: absPath, location } : { refused: 'outside the workspace', location };
+  }
+
   /** The query the result with this id answered, if it was a search result. */
   queryOf(id: string): ResultQuery | undefined {
     return this.find(id)?.query;
   }
 
-  private find(id: string): ResultSet | undefined {
-    for (const sets of this.sets.values()) {
-      for (const set of sets) if (set.locations.has(id)) return set;
+  private find(id: string): (ResultSet & { owner: ResultOwner }) | undefined {
+    for (const [owner, sets] of this.sets) {
+      for (const set of sets) if (set.locations.has(id)) return { ...set, owner };
     }
     return undefined;
   }

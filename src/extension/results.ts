@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { readTextFile } from '../core/walk';
 import type { SearchHit, SearchResult } from '../protocol';
 import type { QueryView, ResultView, ResultsView } from '../webview/protocol';
+import { literalNotificationText } from './notificationText';
 import { fileInsideWorkspace, ResultRegistry, type ResultLocation, type ResultOwner, type ResultQuery } from './resultRegistry';
 import { buildSnippet, DEFAULT_SNIPPET_LIMITS } from './snippets';
 
@@ -59,17 +60,14 @@ export class ResultsPresenter {
    * Opens the result in the column the user last edited in, unless that is the results panel's own column
    * (then the first other one), so the panel stays in view; to the side opens a new column beside the panel.
    */
-  async open(id: string, toSide: boolean, preferredColumn: vscode.ViewColumn | undefined, panelColumn: vscode.ViewColumn | undefined): Promise<void> {
-    const location = this.registry.get(id);
-    if (!location) {
-      this.log.warn('a webview asked to open a result id that was never issued (or has expired)');
+  async open(viewer: ResultOwner, id: string, toSide: boolean, preferredColumn: vscode.ViewColumn | undefined, panelColumn: vscode.ViewColumn | undefined): Promise<void> {
+    const decision = await this.registry.openable(viewer, id, this.roots());
+    if ('refused' in decision) {
+      if (decision.refused === 'unknown id') this.log.warn(`the ${viewer} webview asked to open a result id that was never issued to it (or has expired)`);
+      else void vscode.window.showWarningMessage(literalNotificationText(`${decision.location.relPath} is no longer inside the workspace.`));
       return;
     }
-    const absPath = await fileInsideWorkspace(this.roots(), location.root, location.relPath);
-    if (!absPath) {
-      void vscode.window.showWarningMessage(`${location.relPath} is no longer inside the workspace.`);
-      return;
-    }
+    const { open: absPath, location } = decision;
     const selection = new vscode.Range(location.line - 1, location.column, location.endLine - 1, location.endColumn);
     const editor = await vscode.window.showTextDocument(vscode.Uri.file(absPath), {
       selection,

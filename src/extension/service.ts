@@ -26,6 +26,7 @@ import {
   type ExplainResult,
   type FileChange,
   type FolderSpec,
+  type IndexSummary,
   type ModelSpec,
   type ProgressParams,
   type Refinement,
@@ -36,9 +37,13 @@ import {
 import type { IndexStateView } from '../webview/protocol';
 import { withDelayedProgress } from './delayedProgress';
 import { CancelledByUser, describeError } from './errors';
+import { FileLimitNotice, MAX_FILES_SETTING } from './fileLimitNotice';
+import { literalNotificationText } from './notificationText';
 import { folderSpec, resolveUnitModes, type LanguageContribution } from './folderSpecs';
+import { hostTroubleView, isHostTrouble } from './hostState';
 import { ModelSetup } from './modelSetup';
 import { rootOf, toRelPath } from './paths';
+import { SaveFailureNotice } from './saveFailureNotice';
 import { describeModel, readWorkspaceExcludes, type Settings } from './settings';
 import { hasCrashedHost, mergeSkipped, NO_SKIPPED_FILES, skippedLogLines, summarizeSkipped, type SkippedFiles } from './skippedFiles';
 
@@ -51,12 +56,6 @@ export interface SearchRequest {
   /** *More like this* / *Less like this*. */
   refine?: Refinement;
 }
-
-/**
- * Searches supersede earlier ones of the same channel only: a new side view search (follow mode moves the cursor
- * often) cancels the side view's previous one, never the panel's.
- */
-export type SearchChannel = 'panel' | 'sidebar';
 
 /** Languages of prose, split into sentences when a document has no file name to go by. */
 const PROSE_LANGUAGES: ReadonlySet<string> = new Set(['markdown', 'plaintext', 'restructuredtext', 'asciidoc', 'latex', 'org']);
@@ -78,8 +77,9 @@ export class SimilarityService implements vscode.Disposable {
   private indexing?: Promise<void>;
   /** The host being started (shared by a search, a comparison and an explanation asking at the same time). */
   private hostStarting?: Promise<void>;
-  private readonly searchCancellations = new Map<SearchChannel, vscode.CancellationTokenSource>();
   private skipped: SkippedFiles = NO_SKIPPED_FILES;
+  private readonly saveFailures = new SaveFailureNotice();
+  private readonly fileLimits = new FileLimitNotice();
   private readonly progressListeners = new Map<string, (params: ProgressParams) => void>();
   /** Per workspace folder: whether a relPath is one the walk would index. */
   private readonly filters = new Map<string, (relPath: string) => boolean>();
@@ -123,35 +123,24 @@ export class SimilarityService implements vscode.Disposable {
     this.filters.clear();
   }
 
-  async search(request: SearchRequest, channel: SearchChannel, token?: vscode.CancellationToken): Promise<SearchResult> {
-    // A new query supersedes the previous one of its channel: its result must never reach a view.
-    this.searchCancellations.get(channel)?.cancel();
-    const cancellation = new vscode.CancellationTokenSource();
-    this.searchCancellations.set(channel, cancellation);
-    const forward = token?.onCancellationRequested(() => cancellation.cancel());
-    try {
-      await this.ensureIndexed();
-      if (cancellation.token.isCancellationRequested) throw new CancelledByUser('The search');
-      const client = this.requireClient();
-      return await client.request(
-        Search,
-        {
-          query: request.query,
-          topK: this.settings.maxResults,
-          minScore: this.settings.minScore,
-          exclude: request.origin,
-          roots: this.roots(),
-          scope: request.scope,
-          refine: request.refine,
-          percentiles: true,
-        },
-        cancellation.token,
-      );
-    } finally {
-      forward?.dispose();
-      if (this.searchCancellations.get(channel) === cancellation) this.searchCancellations.delete(channel);
-      cancellation.dispose();
-    }
+  /** Searches the index (built first if needed); `token` is cancelled when a newer query supersedes this one. */
+  async search(request: SearchRequest, token?: vscode.CancellationToken): Promise<SearchResult> {
+    await this.ensureIndexed();
+    if (token?.isCancellationRequested) throw new CancelledByUser('The search');
+    return this.requireClient().request(
+      Search,
+      {
+        query: request.query,
+        topK: this.settings.maxResults,
+        minScore: this.settings.minScore,
+        exclude: request.origin,
+        roots: this.roots(),
+        scope: request.scope,
+        refine: request.refine,
+        percentiles: true,
+      },
+      token,
+    );
   }
 
   /** Embeds texts with the model (no index needed): for comparisons. */
@@ -221,6 +210,7 @@ export class SimilarityService implements vscode.Disposable {
     const summary = await this.client.request(UpdateFiles, { changes: included });
     this.log.debug(`updated ${included.length} file(s): ${summary.embedded} new unit text(s) embedded in ${summary.elapsedMs} ms`);
     this.skipped = mergeSkipped(this.skipped, { sample: summary.skipped, count: summary.skippedCount }, included);
+    this.reportSave(summary);
     for (const skipped of summary.skipped) if (skipped.reason === 'crashed-host') this.log.warn(`skipped ${skipped.relPath}: ${skipped.detail ?? 'it crashed the model host'}`);
     await this.refreshCounts();
   }
@@ -244,9 +234,8 @@ export class SimilarityService implements vscode.Disposable {
     return (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === 'file').map((folder) => folder.uri.fsPath);
   }
 
-  /** Stops the host process; resolves once it has exited (or been killed). */
+  /** Stops the host process (requests in flight fail); resolves once it has exited (or been killed). */
   async shutdown(): Promise<void> {
-    for (const cancellation of this.searchCancellations.values()) cancellation.cancel();
     await this.client?.stop();
   }
 
@@ -342,6 +331,8 @@ export class SimilarityService implements vscode.Disposable {
           `indexed ${summary.files} files, ${summary.units} units in ${summary.elapsedMs} ms (${summary.embedded} embedded, ${summary.reused} reused, ${summary.truncated} truncated, ${summary.skippedCount} skipped)`,
         );
         this.skipped = { sample: summary.skipped, count: summary.skippedCount };
+        this.reportFileLimit(summary);
+        this.reportSave(summary);
         for (const skipped of summary.skipped) {
           const line = `skipped ${skipped.relPath} (${skipped.reason}${skipped.detail ? `: ${skipped.detail}` : ''})`;
           if (skipped.reason === 'crashed-host') this.log.warn(line);
@@ -370,7 +361,34 @@ export class SimilarityService implements vscode.Disposable {
       const relPath = toRelPath(root, document.uri.fsPath);
       if (this.isIndexable(root, relPath)) changes.push({ root, relPath, text: document.getText() });
     }
-    if (changes.length) await this.requireClient().request(UpdateFiles, { changes });
+    if (changes.length) this.reportSave(await this.requireClient().request(UpdateFiles, { changes }));
+  }
+
+  /**
+   * A save that failed (a full disk) failed no request: searches go on with the changes kept in memory. The user is
+   * warned once, not on every edit; see SaveFailureNotice.
+   */
+  private reportSave(summary: IndexSummary): void {
+    const notice = this.saveFailures.onSaveOutcome(summary.saveError);
+    if (!notice) return;
+    if ('recovered' in notice) {
+      this.log.info('the index is saved again');
+      return;
+    }
+    this.log.warn(notice.warning);
+    void vscode.window.showWarningMessage(literalNotificationText(notice.warning));
+  }
+
+  /** A folder whose walk stopped at similarSentences.maxFiles: the user is told once, with the setting a click away. */
+  private reportFileLimit(summary: IndexSummary): void {
+    const folderName = (root: string) => vscode.workspace.workspaceFolders?.find((folder) => folder.uri.fsPath === root)?.name ?? path.basename(root);
+    const warning = this.fileLimits.onIndexed(summary.skipped, this.settings.maxFiles, folderName);
+    if (!warning) return;
+    this.log.warn(warning);
+    // The folder name comes from the workspace: it must not become a link.
+    void vscode.window.showWarningMessage(literalNotificationText(`Similar Sentences: ${warning}`), 'Change File Limit…').then((answer) => {
+      if (answer) void vscode.commands.executeCommand('workbench.action.openSettings', MAX_FILES_SETTING);
+    });
   }
 
   private async refreshCounts(): Promise<void> {
@@ -411,19 +429,12 @@ export class SimilarityService implements vscode.Disposable {
 
   private onClientState(clientState: ClientState, detail?: string): void {
     this.log.info(`model host ${clientState}${detail ? ` (${detail})` : ''}`);
-    const model = describeModel(this.settings.model);
-    if (clientState === 'restarting') {
-      this.markStale('host');
-      this.setState({ phase: 'preparing', model, detail: `The model host stopped (${detail ?? 'unknown reason'}) and is restarting…` });
-    } else if (clientState === 'failed') {
-      this.markStale('host');
-      this.hostKey = undefined;
-      this.setState({
-        phase: 'error',
-        model,
-        error: { message: `The model host kept crashing (${detail ?? 'unknown reason'}) and was stopped.`, actions: ['restartHost', 'showLog'] },
-      });
-    }
+    if (!isHostTrouble(clientState)) return;
+    // A new host loads the index from disk: the next search walks the workspace again (reusing stored vectors).
+    this.markStale('host');
+    // Given up: the next start (Restart, or the next search) launches a fresh host.
+    if (clientState === 'failed') this.hostKey = undefined;
+    this.setState(hostTroubleView(clientState, detail, describeModel(this.settings.model)));
   }
 
   /** Other workspaces' indexes in the same storage stay. */

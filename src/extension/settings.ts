@@ -10,6 +10,7 @@ import type { Dtype } from '../protocol';
 import type { UnitMode } from '../core/units';
 import { DTYPES, isDtype } from '../core/model/files';
 import { DEFAULT_ENDPOINT, isHubId } from '../core/model/hub';
+import { DEFAULT_MAX_FILES } from '../core/walk';
 import type { ExcludeSetting, WorkspaceExcludes } from './folderSpecs';
 
 export const SECTION = 'similarSentences';
@@ -26,6 +27,8 @@ export interface Settings {
   unitModes: Record<string, UnitMode>;
   contextLines: number;
   maxFileSize: number;
+  /** Files indexed per workspace folder at most; the walk stops there and the user is told. */
+  maxFiles: number;
   /** Inference threads of the model host (already resolved from 0 = automatic). */
   threads: number;
   /** Resident-memory ceiling of the model host in MB; 0 = no limit. */
@@ -39,7 +42,9 @@ export interface Settings {
 export type ModelSource = { kind: 'hub'; id: string } | { kind: 'folder'; path: string };
 
 /** Settings a workspace must not choose in Restricted Mode: they decide which files the extension loads and runs. */
-export const RESTRICTED_KEYS = ['model', 'modelCacheFolder', 'downloadEndpoint'] as const;
+// What is downloaded and from where, and the host's resource limits (a workspace could lift the memory ceiling or
+// ask for 256 threads): user settings only until the workspace is trusted.
+export const RESTRICTED_KEYS = ['model', 'dtype', 'modelCacheFolder', 'downloadEndpoint', 'threads', 'maxMemoryMB'] as const;
 
 /** The subset of `vscode.WorkspaceConfiguration` this module needs. */
 export interface ConfigurationLike {
@@ -67,6 +72,7 @@ export const DEFAULTS = {
   minScore: 0,
   contextLines: 2,
   maxFileSize: 1_048_576,
+  maxFiles: DEFAULT_MAX_FILES,
   threads: 0,
   maxMemoryMB: 4096,
 };
@@ -135,6 +141,8 @@ export function parseSettings(config: ConfigurationLike, env: SettingsEnvironmen
       unitModes: parseUnitModes(read<unknown>('unitModes'), problems),
       contextLines: integer('contextLines', 0, 20),
       maxFileSize: integer('maxFileSize', 1024, 1024 * 1024 * 1024),
+      // No 0 = unlimited: the cap is what keeps the host's memory bounded on huge trees.
+      maxFiles: integer('maxFiles', 1, 100_000_000),
       threads: threads === 0 ? automaticThreads(env.cpuCount) : threads,
       maxMemoryMB: integer('maxMemoryMB', 0, 1024 * 1024),
       modelCacheFolder,
@@ -235,7 +243,7 @@ export function readWorkspaceExcludes(workspace: typeof vscode.workspace, folder
 /** Settings that need the model host restarted with a new model or thread count. */
 const HOST_KEYS = ['model', 'dtype', 'threads', 'maxMemoryMB', 'modelCacheFolder', 'downloadEndpoint'];
 /** Settings that change which files and units are indexed. */
-const INDEX_KEYS = ['include', 'exclude', 'unitModes', 'maxFileSize'];
+const INDEX_KEYS = ['include', 'exclude', 'unitModes', 'maxFileSize', 'maxFiles'];
 
 export function settingsChangeKind(event: vscode.ConfigurationChangeEvent): { host: boolean; index: boolean; any: boolean } {
   const host = HOST_KEYS.some((key) => event.affectsConfiguration(`${SECTION}.${key}`));

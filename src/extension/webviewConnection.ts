@@ -3,19 +3,11 @@
 // VS Code and loads again when shown, so the latest state is kept and sent again on every `ready` (GitLens style).
 import * as vscode from 'vscode';
 import { parseWebviewMessage, type ExtensionMessage, type WebviewMessage } from '../webview/protocol';
-import { createNonce, renderWebviewHtml, type WebviewKind } from './webviewHtml';
-
-/** The folders a webview may load from: our bundles, our stylesheets, the codicon font. Nothing of the workspace. */
-function webviewResourceRoots(extensionUri: vscode.Uri): vscode.Uri[] {
-  return [
-    vscode.Uri.joinPath(extensionUri, 'dist', 'webview'),
-    vscode.Uri.joinPath(extensionUri, 'media'),
-    vscode.Uri.joinPath(extensionUri, 'node_modules', '@vscode', 'codicons', 'dist'),
-  ];
-}
+import type { WebviewKind } from './webviewHtml';
+import { renderWebviewPage, webviewOptionValues } from './webviewPage';
 
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
-  return { enableScripts: true, enableCommandUris: false, localResourceRoots: webviewResourceRoots(extensionUri) };
+  return webviewOptionValues(extensionUri, vscode.Uri.joinPath);
 }
 
 /** Messages that replace each other: only the newest of each slot is worth sending. */
@@ -52,16 +44,7 @@ export class WebviewConnection implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
   ) {
     webview.options = webviewOptions(extensionUri);
-    const asUri = (...segments: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...segments)).toString();
-    webview.html = renderWebviewHtml({
-      kind,
-      title: kind === 'panel' ? 'Similar Sentences' : 'Similar Sentences: search',
-      cspSource: webview.cspSource,
-      nonce: createNonce(),
-      scriptUri: asUri('dist', 'webview', 'main.js'),
-      styleUris: [asUri('media', 'webview.css')],
-      codiconCssUri: asUri('node_modules', '@vscode', 'codicons', 'dist', 'codicon.css'),
-    });
+    webview.html = renderWebviewPage(kind, webview.cspSource, (...segments) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...segments)).toString());
     this.disposables.push(
       webview.onDidReceiveMessage((raw: unknown) => {
         const message = parseWebviewMessage(raw);

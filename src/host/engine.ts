@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { ResponseError, type CancellationToken } from 'vscode-jsonrpc';
 import { ExplanationUnsupportedError, tokenContributions } from '../core/explain';
 import { findNearDuplicates, type DuplicateSource, type TextCluster } from '../core/index/nearDuplicates';
-import { clearIndexes, hashContent, IndexIdentity, WorkspaceIndex, type FileMeta, type RankedSearch } from '../core/index/workspaceIndex';
+import { saveFailureOf } from '../core/index/saveFailure';
+import { clearIndexes, hashContent, IndexIdentity, IndexWriteError, WorkspaceIndex, type FileMeta, type RankedSearch } from '../core/index/workspaceIndex';
 import { rocchio } from '../core/refine';
 import { compileScope } from '../core/scope';
 import { alignPieces, tokensAndWords } from '../core/tokenAlignment';
@@ -183,7 +184,7 @@ export class Engine {
     }
     for (const folder of touched) {
       await this.embedMissing(folder, run);
-      await this.save(folder);
+      await this.saveOrReport(folder, summary);
       summary.files += this.fileCount(folder);
       summary.units += folder.index.stats().units;
     }
@@ -336,9 +337,10 @@ export class Engine {
   }
 
   /**
-   * Each read-only folder whose index no live process writes any more (its window closed or crashed) is opened again
-   * as the writer, given what the read-only copy knew (files and vectors seen since), and saved. Only between
-   * operations: an index run, a file update, a save or a near-duplicate search may hold the old index object.
+   * Each read-only folder whose index no live process writes any more (its window closed or crashed, or its lock
+   * could not be written on a full disk and now can be) is opened again as the writer, given what the read-only
+   * copy knew (files and vectors seen since), and saved. Only between operations: an index run, a file update, a
+   * save or a near-duplicate search may hold the old index object.
    */
   private async takeOverIndexes(): Promise<void> {
     if (this.takingOver || !this.indexDir) return;
@@ -361,7 +363,7 @@ export class Engine {
         writer.adoptFrom(reader);
         folder.index = writer;
         folder.quarantined = quarantinedFiles(writer);
-        this.events.log('info', `index: the process that wrote the index of ${folder.spec.root} is gone; this host writes it now`);
+        this.events.log('info', `index: the index of ${folder.spec.root} can be written again (its writer is gone, or the disk has space); this host writes it now`);
         // Saved before the old copy is closed: a Clear Index meanwhile waits for this save, then deletes the files.
         await this.save(folder).finally(() => reader.close());
       }
@@ -421,7 +423,7 @@ export class Engine {
       // Whatever was embedded before a cancel or failure is kept.
       await Promise.allSettled(chunks);
       report?.('saving', 0, undefined, true);
-      await this.save(folder);
+      await this.saveOrReport(folder, summary);
     }
     const stats = index.stats();
     summary.files += this.fileCount(folder);
@@ -504,10 +506,29 @@ export class Engine {
     while (folder.saving) await folder.saving.catch(() => undefined);
   }
 
-  /** Saves a long build every saveIntervalMs without waiting for it; a failure is logged, and the final save reports it. */
+  /**
+   * Saves a long build every saveIntervalMs without waiting for it. A write failure (a full disk) is only logged at
+   * info: the request's final save tries again and reports it (see saveOrReport), so the user hears of it once.
+   */
   private saveIfDue(folder: Folder): void {
     if (folder.saving || Date.now() - folder.lastSave < this.saveIntervalMs) return;
-    this.save(folder).catch((error: unknown) => this.events.log('warn', `saving the index failed: ${(error as Error).message}`));
+    this.save(folder).catch((error: unknown) =>
+      this.events.log(error instanceof IndexWriteError ? 'info' : 'warn', `saving the index failed: ${(error as Error).message}`),
+    );
+  }
+
+  /**
+   * The save that ends a request. A write failure (a full disk) does not fail the request: the previous index stays
+   * on disk, this one keeps the changes in memory and searches them, and the next save tries again. So the failure
+   * goes into the summary, and the client tells the user.
+   */
+  private async saveOrReport(folder: Folder, summary: IndexSummary): Promise<void> {
+    try {
+      await this.save(folder);
+    } catch (error) {
+      if (!(error instanceof IndexWriteError)) throw error;
+      summary.saveError ??= saveFailureOf(error);
+    }
   }
 
   /** Sets a file's units, or quarantines the file when one of them crashed the host (returns false then). */
@@ -543,7 +564,8 @@ export class Engine {
   private async refreshFromDisk(folder: Folder, relPath: string, unitModes: Record<string, UnitMode> | undefined, onSkip: SkipHandler): Promise<void> {
     const absPath = join(folder.spec.root, relPath);
     const info = await stat(absPath).catch(() => undefined);
-    const read = info?.isFile() ? await readTextFile(absPath, folder.spec.walk.maxFileBytes) : undefined;
+    // A FIFO or device now at the path is reported as skipped by readTextFile, which never opens one.
+    const read = info && !info.isDirectory() ? await readTextFile(absPath, folder.spec.walk.maxFileBytes) : undefined;
     await this.notSaving(folder);
     if (read && 'text' in read) {
       const { units, unitMode } = this.split(relPath, read.text, unitModes);
@@ -574,11 +596,14 @@ function throttledProgress(token: string | undefined, send: (p: ProgressParams) 
   };
 }
 
-/** Adds a skipped file to the summary: all are counted, a bounded sample is listed. */
+/**
+ * Adds a skipped file to the summary: all are counted, a bounded sample is listed. The file cap's report is always
+ * listed (a walk makes at most one), since clients tell the user about it.
+ */
 function skipHandler(summary: IndexSummary, root: string): SkipHandler {
   return (skipped) => {
     summary.skippedCount++;
-    if (summary.skipped.length < SKIPPED_SAMPLE) summary.skipped.push({ root, ...skipped });
+    if (summary.skipped.length < SKIPPED_SAMPLE || skipped.reason === 'max-files') summary.skipped.push({ root, ...skipped });
   };
 }
 

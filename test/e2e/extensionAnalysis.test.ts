@@ -8,6 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import type { FrameLocator, Page } from 'playwright-core';
+import { ROCCHIO_ALPHA, ROCCHIO_BETA, ROCCHIO_GAMMA } from '../../src/core/refine';
+import { DEFAULTS } from '../../src/extension/settings';
 import { topWords } from '../../src/webview/highlight';
 import type { ExplainedWord } from '../../src/webview/protocol';
 import { ensureTestModel } from '../fixtures/models/generate';
@@ -26,6 +28,8 @@ import {
   stepper,
   VSIX,
   waitForResultsOf,
+  findSimilarToSampleQuery,
+  SAMPLE_QUERY,
 } from './extensionSteps';
 import { darkTheme, editorCursor, goToLine, lightTheme, openFile, runCommand, runFolder, screenshot, selectLines, setTheme, webviewFrame, withWorkbench } from './harness';
 import { repoRoot } from './harness/paths';
@@ -312,12 +316,8 @@ test('beyond search in VS Code: heatmap, near-duplicates, explained scores, refi
       });
 
       await step('results show percentiles and highlight the words that matched, explained lazily', async () => {
-        await openFile(page, 'README.md');
-        await selectLines(page, 8);
-        const query = 'The person box was packed with jelly many dozens of months later.';
-        await runCommand(page, 'Similar Sentences: Find Similar to Selection');
-        const panel = await webviewFrame(page, PANEL_TITLE, SEARCH_TIMEOUT_MS);
-        await waitForResultsOf(panel, query);
+        const query = SAMPLE_QUERY.text;
+        const panel = await findSimilarToSampleQuery(page);
         const expected = expectedTop(
           cliJson<{ results: Array<CliHit & { words: ExplainedWord[] }> }>(['search', workspace, '--query', query, '--model', model, '--top-k', '50', '--no-cache', '--explain']).results,
           { file: 'README.md', line: 8, endLine: 8 },
@@ -351,6 +351,7 @@ test('beyond search in VS Code: heatmap, near-duplicates, explained scores, refi
 
       await step('More like this / Less like this rerun the query, and the history keeps the refined query', async () => {
         const again = await webviewFrame(page, PANEL_TITLE, SEARCH_TIMEOUT_MS);
+        const query = (await again.locator('.query-text').textContent())!;
         const third = again.locator('.result').nth(2);
         const secondText = (await third.locator('mark.unit').allTextContents()).join(' ');
         const scoreBefore = Number(await third.getAttribute('data-score'));
@@ -375,10 +376,22 @@ test('beyond search in VS Code: heatmap, near-duplicates, explained scores, refi
         await again.locator('.refine-chip.refine-less', { hasText: unlikedText.slice(0, 30) }).waitFor({ timeout: SEARCH_TIMEOUT_MS });
         await again.locator('.query-summary').waitFor({ timeout: SEARCH_TIMEOUT_MS });
         await again.locator('.refine-chip.refine-more').waitFor();
+        // The score it must have now, shown or not: the host's refined query (Rocchio) from the CLI's cosines
+        // between the query, the text marked More like this and the one marked Less like this (all unit vectors).
+        const [[, qm, ql], [, , ml]] = cliJson<{ matrix: number[][] }>(['similarity', query, secondText, unlikedText, '--model', model]).matrix;
+        const [a, b, c] = [ROCCHIO_ALPHA, ROCCHIO_BETA, ROCCHIO_GAMMA];
+        const refinedNorm = Math.sqrt(a * a + b * b + c * c + 2 * a * b * qm - 2 * a * c * ql - 2 * b * c * ml);
+        const expectedAfter = (a * ql + b * ml - c) / refinedNorm;
+        assert.ok(expectedAfter < unlikedBefore, `Less like this lowers its score: ${unlikedBefore} → ${expectedAfter}`);
+        const shownScores = await again.locator('.result').evaluateAll((rows) => rows.map((row) => Number(row.getAttribute('data-score'))));
         const unlikedAfter = again.locator('.result').filter({ has: again.locator('mark.unit', { hasText: unlikedText }) });
         if (await unlikedAfter.count()) {
           const after = Number(await unlikedAfter.first().getAttribute('data-score'));
-          assert.ok(after < unlikedBefore, `the result marked Less like this scores lower: ${unlikedBefore} → ${after}`);
+          assert.ok(Math.abs(after - expectedAfter) < 1e-4, `shown with the refined score: ${after} vs ${expectedAfter}`);
+        } else {
+          // Dropped out: below the last result of a full list, or below the minimum score.
+          const cut = shownScores.length >= DEFAULTS.maxResults ? Math.min(...shownScores) : DEFAULTS.minScore;
+          assert.ok(expectedAfter <= cut + 1e-4, `left out only below the cut: ${expectedAfter} vs ${cut} (${shownScores.length} shown)`);
         }
         await screenshot(page, 'refined-dark');
 

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import type { TestContext } from 'node:test';
 import type { FrameLocator, Page } from 'playwright-core';
-import { screenshot, webviewFrame } from './harness';
+import { openFile, runCommand, screenshot, selectLines, webviewFrame } from './harness';
 import { repoRoot } from './harness/paths';
 
 export const VSIX = process.env.SIMILAR_SENTENCES_VSIX ?? path.join(repoRoot, 'similar-sentences-linux-x64.vsix');
@@ -105,4 +105,17 @@ export function stepper(t: TestContext, page: Page): (name: string, body: () => 
         throw error;
       }
     });
+}
+
+/** README.md:8 of test/fixtures/sample-workspace, the line most searches of these tests start from. */
+export const SAMPLE_QUERY = { file: 'README.md', line: 8, endLine: 8, text: 'The person box was packed with jelly many dozens of months later.' };
+
+/** Selects the sample query line and runs Find Similar to Selection; returns the results panel once it shows them. */
+export async function findSimilarToSampleQuery(page: Page): Promise<FrameLocator> {
+  await openFile(page, SAMPLE_QUERY.file);
+  await selectLines(page, SAMPLE_QUERY.line);
+  await runCommand(page, 'Similar Sentences: Find Similar to Selection');
+  const panel = await webviewFrame(page, PANEL_TITLE, SEARCH_TIMEOUT_MS);
+  await waitForResultsOf(panel, SAMPLE_QUERY.text);
+  return panel;
 }

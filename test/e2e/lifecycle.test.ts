@@ -8,20 +8,16 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { ensureTestModel } from '../fixtures/models/generate';
-import { expectSoon, PANEL_TITLE, SEARCH_TIMEOUT_MS, stepper, VSIX, waitForResultsOf } from './extensionSteps';
-import { openFile, runCommand, selectLines, webviewFrame, withWorkbench } from './harness';
+import { expectSoon, findSimilarToSampleQuery, stepper, VSIX } from './extensionSteps';
+import { runCommand, withWorkbench } from './harness';
 import { repoRoot } from './harness/paths';
 import { isAlive, parentOf, processesWithCommandLine } from './harness/process-tree';
 
 const EXIT_TIMEOUT_MS = 20_000;
-const QUERY = 'The person box was packed with jelly many dozens of months later.';
 
-/** Selects the query line of the sample workspace and searches, which starts a model host if none runs. */
+/** A search, which starts a model host if none runs. */
 async function search(page: Page): Promise<void> {
-  await openFile(page, 'README.md');
-  await selectLines(page, 8);
-  await runCommand(page, 'Similar Sentences: Find Similar to Selection');
-  await waitForResultsOf(await webviewFrame(page, PANEL_TITLE, SEARCH_TIMEOUT_MS), QUERY);
+  await findSimilarToSampleQuery(page);
 }
 
 /** Reloads the window and waits until contributions (themes, commands) have arrived again. */

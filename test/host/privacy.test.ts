@@ -3,18 +3,13 @@
 // recorder preloaded through NODE_OPTIONS (privacyNetworkRecorder.ts), which logs each call to the network APIs. The
 // machine has no internet anyway, so the assertion is on attempts, not on traffic.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
 import { ensureTestModel } from '../fixtures/models/generate';
-import type { NetworkRecord } from './privacyNetworkRecorder';
-import { CLI_SCRIPT, HOST_SCRIPT } from './reference';
+import { assertOfflineIndexAndSearch, runRecorded } from './recordedRun';
 
-const run = promisify(execFile);
-const RECORDER = join(__dirname, 'privacyNetworkRecorder.js');
 const SAMPLE = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'sample-workspace');
 
 let model: string;
@@ -26,17 +21,7 @@ before(async () => {
 });
 after(() => rmSync(work, { recursive: true, force: true }));
 
-/** Runs node with the recorder preloaded into it and every process it starts; returns stdout and the records. */
-async function recorded(name: string, args: string[]): Promise<{ stdout: string; records: NetworkRecord[] }> {
-  const log = join(work, `${name}.jsonl`);
-  const env = { ...process.env, NODE_OPTIONS: `--require ${RECORDER}`, SIMILAR_SENTENCES_NETWORK_LOG: log };
-  const { stdout } = await run(process.execPath, args, { env, timeout: 120_000 });
-  const records = readFileSync(log, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as NetworkRecord);
-  return { stdout, records };
-}
+const recorded = (name: string, args: string[]) => runRecorded(work, name, args);
 
 test('the recorder catches each wrapped API, in the main thread and in worker threads', async () => {
   // Nothing listens on port 9 of this machine: every attempt fails fast, and is recorded first.
@@ -65,21 +50,5 @@ test('the recorder catches each wrapped API, in the main thread and in worker th
 
 test('index and search through the CLI with a local model: no network request from the CLI, the host or its workers', async () => {
   const cache = join(work, 'cache');
-  const common = ['--model', model, '--cache-dir', cache, '--json'];
-  const indexed = await recorded('index', [CLI_SCRIPT, 'index', SAMPLE, ...common]);
-  const searched = await recorded('search', [CLI_SCRIPT, 'search', SAMPLE, '--query', 'the connection failed after a timeout', ...common]);
-
-  // The work really happened: files embedded by the first run, results found by the second.
-  assert.ok((JSON.parse(indexed.stdout) as { embedded: number }).embedded > 0);
-  assert.ok((JSON.parse(searched.stdout) as { results: unknown[] }).results.length > 0);
-
-  for (const { records } of [indexed, searched]) {
-    // Watched: the CLI's own process, and the host process with its inference threads.
-    const loaded = records.filter((r) => r.api === 'loaded');
-    assert.ok(loaded.some((r) => r.script === CLI_SCRIPT && r.threadId === 0), 'the CLI process was not watched');
-    const host = loaded.find((r) => r.script === HOST_SCRIPT && r.threadId === 0);
-    assert.ok(host, 'the host process was not watched');
-    assert.ok(loaded.some((r) => r.pid === host.pid && r.threadId > 0), 'no inference thread was watched');
-    assert.deepEqual(records.filter((r) => r.api !== 'loaded'), []);
-  }
+  await assertOfflineIndexAndSearch(work, SAMPLE, ['--model', model, '--cache-dir', cache]);
 });

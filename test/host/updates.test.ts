@@ -7,9 +7,9 @@ import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { HostClient } from '../../src/client';
 import { DEFAULT_WALK } from '../../src/core/walk';
-import { ClearIndex, IndexFolders, Search, Status, UpdateFiles, type FolderSpec, type InitializeParams, type LogParams } from '../../src/protocol';
+import { ClearIndex, IndexFolders, Search, Status, UpdateFiles, type FolderSpec, type InitializeParams } from '../../src/protocol';
 import { ensureTestModel } from '../fixtures/models/generate';
-import { HOST_SCRIPT } from './reference';
+import { withHost } from './hostSession';
 
 let work: string;
 let init: InitializeParams;
@@ -29,16 +29,6 @@ function workspace(name: string, files: Record<string, string>): string {
   return root;
 }
 
-async function withHost(run: (client: HostClient, logs: LogParams[]) => Promise<void>, indexDir?: string): Promise<void> {
-  const logs: LogParams[] = [];
-  const client = new HostClient({ hostScript: HOST_SCRIPT, onLog: (log) => logs.push(log) });
-  try {
-    await client.start({ ...init, indexDir });
-    await run(client, logs);
-  } finally {
-    await client.stop();
-  }
-}
 
 /** Where a text is found, exactly (score 1). */
 async function placesOf(client: HostClient, text: string): Promise<string[]> {
@@ -49,7 +39,7 @@ async function placesOf(client: HostClient, text: string): Promise<string[]> {
 test('unsaved text changes follow the walk rules: ignored, excluded and default-excluded files are dropped', async () => {
   const root = workspace('rules', { '.gitignore': 'ignored/\n*.log\n', 'src/main.ts': 'open the file\n', 'src/deep/.ignore': 'private.ts\n' });
   const spec: FolderSpec = { root, walk: { ...DEFAULT_WALK, exclude: ['generated'] } };
-  await withHost(async (client) => {
+  await withHost(init, undefined, async (client) => {
     await client.request(IndexFolders, { folders: [spec] });
     const text = 'the cat dreamed of a big fish';
     const changes = ['ignored/a.ts', 'debug.log', 'node_modules/pkg/x.js', 'src/generated/y.ts', 'src/deep/private.ts', 'src/new.ts', 'src/deep/public.ts'];
@@ -65,7 +55,7 @@ test('unsaved text changes follow the walk rules: ignored, excluded and default-
 
 test('a deleted folder removes every file under it, and nothing beside it', async () => {
   const root = workspace('deleted', { 'src/a.ts': 'open the file\n', 'src/sub/b.ts': 'open the file\n', 'srcx/c.ts': 'open the file\n', 'd.ts': 'open the file\n' });
-  await withHost(async (client) => {
+  await withHost(init, undefined, async (client) => {
     await client.request(IndexFolders, { folders: [{ root, walk: DEFAULT_WALK }] });
     assert.deepEqual(await placesOf(client, 'open the file'), ['d.ts', 'src/a.ts', 'src/sub/b.ts', 'srcx/c.ts']);
     await client.request(UpdateFiles, { changes: [{ root, relPath: 'src', deleted: true }] });
@@ -76,20 +66,20 @@ test('a deleted folder removes every file under it, and nothing beside it', asyn
 
 test('a changed unit mode re-splits files whose size and time did not change, reusing the vectors of equal texts', async () => {
   const root = workspace('modes', { 'notes.txt': 'Open the file.\nSave the settings to disk. Write the configuration to storage.\n' });
-  await withHost(async (client) => {
+  await withHost(init, join(work, 'modes-index'), async (client) => {
     const index = (unitModes?: FolderSpec['unitModes']) => client.request(IndexFolders, { folders: [{ root, walk: DEFAULT_WALK, unitModes }] });
     const prose = await index();
     assert.deepEqual([prose.units, prose.embedded], [3, 3], 'prose: three sentences');
     const lines = await index({ '.txt': 'lines' });
     assert.deepEqual([lines.units, lines.embedded], [2, 1], 'lines: two lines, of which only the second is a new text');
     assert.deepEqual(await placesOf(client, 'Save the settings to disk. Write the configuration to storage.'), ['notes.txt']);
-  }, join(work, 'modes-index'));
+  });
 });
 
 test('Clear Index closes the index files before deleting them: the host keeps no deleted file open', async () => {
   const root = workspace('clear', { 'a.ts': 'open the file\nsave the settings\n' });
   const indexDir = join(work, 'clear-index');
-  await withHost(async (client) => {
+  await withHost(init, indexDir, async (client) => {
     await client.request(IndexFolders, { folders: [{ root, walk: DEFAULT_WALK }] });
     await client.request(Search, { query: 'open', topK: 1 });
     const pid = client.pid!;
@@ -101,24 +91,24 @@ test('Clear Index closes the index files before deleting them: the host keeps no
     // And the next request builds it again.
     await client.request(IndexFolders, { folders: [{ root, walk: DEFAULT_WALK }] });
     assert.deepEqual(await placesOf(client, 'open the file'), ['a.ts']);
-  }, indexDir);
+  });
 });
 
 test('loading a stored index logs at info only; a damaged one is reported at warn', async () => {
   const root = workspace('logs', { 'a.ts': 'open the file\n' });
   const indexDir = join(work, 'logs-index');
-  await withHost((client) => client.request(IndexFolders, { folders: [{ root, walk: DEFAULT_WALK }] }).then(() => undefined), indexDir);
-  await withHost(async (client, logs) => {
+  await withHost(init, indexDir, (client) => client.request(IndexFolders, { folders: [{ root, walk: DEFAULT_WALK }] }).then(() => undefined));
+  await withHost(init, indexDir, async (client, logs) => {
     await client.request(IndexFolders, { folders: [{ root, walk: DEFAULT_WALK }] });
     assert.ok(logs.some((log) => log.level === 'info' && /index: loaded 1 files/.test(log.message)), JSON.stringify(logs));
     assert.deepEqual(logs.filter((log) => log.level !== 'info'), []);
-  }, indexDir);
+  });
   const manifest = join(indexDir, readdirSync(indexDir).find((name) => name.endsWith('.ssidx'))!);
   writeFileSync(manifest, 'not an index');
-  await withHost(async (client, logs) => {
+  await withHost(init, indexDir, async (client, logs) => {
     await client.request(IndexFolders, { folders: [{ root, walk: DEFAULT_WALK }] });
     assert.ok(logs.some((log) => log.level === 'warn' && /set aside/.test(log.message)), JSON.stringify(logs));
-  }, indexDir);
+  });
 });
 
 test('after Clear Index, a rebuild still leaves out .git, node_modules and ignored paths', async () => {
@@ -130,11 +120,11 @@ test('after Clear Index, a rebuild still leaves out .git, node_modules and ignor
     'docs/kept.txt': 'the cat dreamed of a big fish',
   });
   const indexDir = join(work, 'cleared-index');
-  await withHost(async (client) => {
+  await withHost(init, indexDir, async (client) => {
     const folders = [{ root, walk: DEFAULT_WALK }];
     await client.request(IndexFolders, { folders });
     await client.request(ClearIndex, { roots: [root] });
     await client.request(IndexFolders, { folders });
     assert.deepEqual(await placesOf(client, 'the cat dreamed of a big fish'), ['docs/kept.txt']);
-  }, indexDir);
+  });
 });

@@ -1,7 +1,9 @@
 import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { automaticThreads, DEFAULTS, parseSettings, type ConfigurationLike, type SettingsEnvironment } from '../../src/extension/settings';
+import type * as vscode from 'vscode';
+import { automaticThreads, DEFAULTS, parseSettings, RESTRICTED_KEYS, settingsChangeKind, type ConfigurationLike, type SettingsEnvironment } from '../../src/extension/settings';
 
 const HOME = path.resolve('/home/user');
 const env = (overrides: Partial<SettingsEnvironment> = {}): SettingsEnvironment => ({
@@ -30,6 +32,7 @@ describe('parseSettings', () => {
     assert.equal(settings.minScore, DEFAULTS.minScore);
     assert.equal(settings.contextLines, DEFAULTS.contextLines);
     assert.equal(settings.maxFileSize, DEFAULTS.maxFileSize);
+    assert.equal(settings.maxFiles, 100_000);
     assert.equal(settings.threads, 4);
     assert.equal(settings.maxMemoryMB, 4096);
     assert.deepEqual(settings.include, []);
@@ -51,6 +54,7 @@ describe('parseSettings', () => {
         unitModes: { '.log': 'lines', '[markdown]': 'sentences', NOTES: 'sentences' },
         contextLines: 0,
         maxFileSize: 4096,
+        maxFiles: 250_000,
         threads: 3,
         maxMemoryMB: 0,
         modelCacheFolder: '~/models',
@@ -68,6 +72,7 @@ describe('parseSettings', () => {
     assert.deepEqual(settings.unitModes, { '.log': 'lines', '[markdown]': 'sentences', NOTES: 'sentences' });
     assert.equal(settings.contextLines, 0);
     assert.equal(settings.maxFileSize, 4096);
+    assert.equal(settings.maxFiles, 250_000);
     assert.equal(settings.threads, 3);
     assert.equal(settings.maxMemoryMB, 0, '0 switches the limit off');
     assert.equal(settings.modelCacheFolder, path.join(HOME, 'models'));
@@ -98,6 +103,7 @@ describe('parseSettings', () => {
         unitModes: { '.md': 'paragraphs', 'a/b': 'lines', '.txt': 'lines' },
         contextLines: 2.5,
         maxFileSize: -1,
+        maxFiles: 0,
         threads: 'many',
         maxMemoryMB: -5,
         modelCacheFolder: 'relative/cache',
@@ -114,23 +120,35 @@ describe('parseSettings', () => {
     assert.deepEqual(settings.unitModes, { '.txt': 'lines' });
     assert.equal(settings.contextLines, DEFAULTS.contextLines);
     assert.equal(settings.maxFileSize, DEFAULTS.maxFileSize);
+    assert.equal(settings.maxFiles, DEFAULTS.maxFiles);
     assert.equal(settings.threads, 4);
     assert.equal(settings.maxMemoryMB, DEFAULTS.maxMemoryMB);
     assert.equal(settings.modelCacheFolder, undefined);
     assert.equal(settings.downloadEndpoint, 'https://huggingface.co');
-    const keys = ['model', 'dtype', 'maxResults', 'minScore', 'include', 'exclude', 'contextLines', 'maxFileSize', 'threads', 'maxMemoryMB', 'modelCacheFolder', 'downloadEndpoint'];
+    const keys = ['model', 'dtype', 'maxResults', 'minScore', 'include', 'exclude', 'contextLines', 'maxFileSize', 'maxFiles', 'threads', 'maxMemoryMB', 'modelCacheFolder', 'downloadEndpoint'];
     for (const key of keys) assert.ok(problems.some((p) => p.includes(`"similarSentences.${key}"`)), `no problem reported for ${key}`);
     assert.equal(problems.filter((p) => p.includes('unitModes')).length, 2);
     assert.equal(problems.length, keys.length + 2);
   });
 
-  it('takes model, cache folder and download endpoint only from user settings in Restricted Mode', () => {
-    const workspace = { model: '/tmp/evil-model', modelCacheFolder: '/tmp/evil-cache', downloadEndpoint: 'http://evil.example', maxResults: 7 };
-    const user = { model: '/home/user/models/good' };
+  it('takes the model, its download and the host limits only from user settings in Restricted Mode', () => {
+    const workspace = {
+      model: '/tmp/evil-model',
+      dtype: 'q8',
+      modelCacheFolder: '/tmp/evil-cache',
+      downloadEndpoint: 'http://evil.example',
+      threads: 64,
+      maxMemoryMB: 0,
+      maxResults: 7,
+    };
+    const user = { model: '/home/user/models/good', threads: 2 };
     const { settings } = parseSettings(config(workspace, user), env({ trusted: false }));
     assert.deepEqual(settings.model, { kind: 'folder', path: path.normalize('/home/user/models/good') });
+    assert.equal(settings.dtype, DEFAULTS.dtype);
     assert.equal(settings.modelCacheFolder, undefined);
     assert.equal(settings.downloadEndpoint, 'https://huggingface.co');
+    assert.equal(settings.threads, 2);
+    assert.equal(settings.maxMemoryMB, DEFAULTS.maxMemoryMB);
     assert.equal(settings.maxResults, 7, 'other settings still come from the workspace');
 
     const trusted = parseSettings(config(workspace, user), env({ trusted: true })).settings;
@@ -138,10 +156,36 @@ describe('parseSettings', () => {
     assert.equal(trusted.downloadEndpoint, 'http://evil.example');
   });
 
+  it('restricts exactly the settings package.json declares as restrictedConfigurations', () => {
+    const manifest = JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8'));
+    const declared: string[] = manifest.capabilities.untrustedWorkspaces.restrictedConfigurations;
+    assert.equal(manifest.capabilities.untrustedWorkspaces.supported, 'limited');
+    assert.deepEqual([...declared].sort(), RESTRICTED_KEYS.map((key) => `similarSentences.${key}`).sort());
+  });
+
+  it('refuses a file cap that is not a whole number of at least 1, saying so and keeping the default', () => {
+    for (const maxFiles of [0, -5, 1.5, '1000', 100_000_001]) {
+      const { settings, problems } = parseSettings(config({ maxFiles }), env());
+      assert.equal(settings.maxFiles, DEFAULTS.maxFiles, String(maxFiles));
+      assert.deepEqual(problems, [
+        `"similarSentences.maxFiles" is ${JSON.stringify(maxFiles)}, but it must be a whole number from 1 to 100000000; using ${DEFAULTS.maxFiles}.`,
+      ]);
+    }
+    assert.equal(parseSettings(config({ maxFiles: 1 }), env()).settings.maxFiles, 1);
+  });
+
   it('refuses download endpoints with credentials', () => {
     const { settings, problems } = parseSettings(config({ downloadEndpoint: 'https://user:secret@mirror.example' }), env());
     assert.equal(settings.downloadEndpoint, 'https://huggingface.co');
     assert.equal(problems.length, 1);
+  });
+});
+
+describe('settingsChangeKind', () => {
+  it('rebuilds the index, without restarting the host, when the file cap changes', () => {
+    const changed = (key: string) => ({ affectsConfiguration: (section: string) => key === section || key.startsWith(`${section}.`) }) as vscode.ConfigurationChangeEvent;
+    assert.deepEqual(settingsChangeKind(changed('similarSentences.maxFiles')), { host: false, index: true, any: true });
+    assert.deepEqual(settingsChangeKind(changed('similarSentences.maxResults')), { host: false, index: false, any: true });
   });
 });
 

@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { parse } from 'parse5';
-import { contentSecurityPolicy, createNonce, renderWebviewHtml, type WebviewHtmlOptions } from '../../src/extension/webviewHtml';
+import { contentSecurityPolicy, createNonce, renderWebviewHtml, type WebviewHtmlOptions, type WebviewKind } from '../../src/extension/webviewHtml';
+import { renderWebviewPage } from '../../src/extension/webviewPage';
 
 type Node = { nodeName: string; attrs?: { name: string; value: string }[]; childNodes?: Node[]; value?: string };
 
@@ -35,21 +36,53 @@ function parsePolicy(policy: string): Map<string, string[]> {
   );
 }
 
+/** The one CSP of a rendered page, parsed into its directives. */
+function policyOf(html: string): Map<string, string[]> {
+  const metas = elements(parse(html) as unknown as Node).filter((n) => n.nodeName === 'meta' && attr(n, 'http-equiv')?.toLowerCase() === 'content-security-policy');
+  assert.equal(metas.length, 1, 'exactly one CSP');
+  return parsePolicy(attr(metas[0], 'content')!);
+}
+
+/** The nonce a page's CSP allows scripts by. */
+function nonceOf(html: string): string {
+  const [source, ...others] = policyOf(html).get('script-src') ?? [];
+  assert.equal(others.length, 0);
+  const nonce = /^'nonce-([A-Za-z0-9+/]+=*)'$/.exec(source ?? '')?.[1];
+  assert.ok(nonce, `script-src is one nonce: ${source}`);
+  return nonce;
+}
+
 describe('webview HTML', () => {
-  it('declares a strict CSP: nothing by default, scripts only by nonce, styles and fonts only from the extension', () => {
-    const opts = options();
-    const document = parse(renderWebviewHtml(opts)) as unknown as Node;
-    const metas = elements(document).filter((n) => n.nodeName === 'meta' && attr(n, 'http-equiv') === 'Content-Security-Policy');
-    assert.equal(metas.length, 1);
-    const policy = parsePolicy(attr(metas[0], 'content')!);
-    assert.deepEqual(policy.get('default-src'), ["'none'"]);
-    assert.deepEqual(policy.get('script-src'), [`'nonce-${opts.nonce}'`]);
-    assert.deepEqual(policy.get('style-src'), [CSP_SOURCE]);
-    assert.deepEqual(policy.get('font-src'), [CSP_SOURCE]);
-    for (const [directive, values] of policy) {
-      for (const value of values) {
-        assert.ok(!/unsafe-inline|unsafe-eval|^\*$|^https?:$|^data:$|^blob:$/.test(value), `${directive} allows ${value}`);
+  it('declares a strict CSP: nothing by default, scripts only by nonce, styles, fonts and images only from the extension', () => {
+    // Two origins: the policy must follow the one VS Code gives, not a hard-coded one.
+    for (const cspSource of [CSP_SOURCE, 'https://0a1b2c.vscode-cdn.net']) {
+      const opts = options({ cspSource });
+      const policy = policyOf(renderWebviewHtml(opts));
+      assert.deepEqual(
+        Object.fromEntries(policy),
+        {
+          'default-src': ["'none'"],
+          'script-src': [`'nonce-${opts.nonce}'`],
+          'style-src': [cspSource],
+          'font-src': [cspSource],
+          'img-src': [cspSource],
+          'base-uri': ["'none'"],
+          'form-action': ["'none'"],
+        },
+      );
+      // Whatever directives are added later, each source must be one of these three, exactly: no remote origin,
+      // no wildcard, no scheme source (data:, blob:, https:), no 'unsafe-inline' / 'unsafe-eval' / 'strict-dynamic'.
+      const allowed = new Set(["'none'", `'nonce-${opts.nonce}'`, cspSource]);
+      for (const [directive, sources] of policy) {
+        assert.ok(sources.length > 0, `${directive} lists its sources`);
+        for (const source of sources) assert.ok(allowed.has(source), `${directive} allows ${source}`);
+        if (sources.includes("'none'")) assert.equal(sources.length, 1, `${directive}: 'none' stands alone`);
       }
+      assert.deepEqual(policy.get('default-src'), ["'none'"], 'anything not listed is refused');
+      for (const directive of ['script-src', 'style-src', 'font-src', 'img-src']) {
+        assert.ok(policy.has(directive), `${directive} is explicit rather than inherited`);
+      }
+      assert.ok(!policy.get('script-src')!.includes(cspSource), 'scripts are allowed by nonce only, not by origin');
     }
   });
 
@@ -101,5 +134,22 @@ describe('webview HTML', () => {
       assert.match(nonce, /^[A-Za-z0-9+/]+=*$/);
     }
     assert.ok(contentSecurityPolicy('a', 'n1') !== contentSecurityPolicy('a', 'n2'));
+  });
+
+  it('renders each view with a new nonce, and every script of a render carries that render\'s nonce', () => {
+    const resourceUri = (...segments: string[]) => `${CSP_SOURCE}/ext/${segments.join('/')}`;
+    for (const kind of ['panel', 'sidebar', 'compare', 'duplicates'] as WebviewKind[]) {
+      // The page exactly as WebviewConnection renders it, twice for the same view (a reload, a panel opened again).
+      const renders = [renderWebviewPage(kind, CSP_SOURCE, resourceUri), renderWebviewPage(kind, CSP_SOURCE, resourceUri)];
+      const nonces = renders.map(nonceOf);
+      assert.notEqual(nonces[0], nonces[1], `${kind}: two renders, two nonces`);
+      renders.forEach((html, i) => {
+        assert.ok(Buffer.from(nonces[i], 'base64').length >= 16, `${kind}: a 128-bit nonce`);
+        const scripts = elements(parse(html) as unknown as Node).filter((n) => n.nodeName === 'script');
+        assert.ok(scripts.length > 0);
+        for (const script of scripts) assert.equal(attr(script, 'nonce'), nonces[i], `${kind}: a script without this render's nonce`);
+        assert.ok(!html.includes(nonces[1 - i]), `${kind}: nothing of the other render's nonce`);
+      });
+    }
   });
 });

@@ -35,6 +35,7 @@ import {
   baseOf,
   IndexFormatError,
   indexFileName,
+  IndexWriteError,
   newJournalName,
   newSegmentName,
   nodeFileSystem,
@@ -143,6 +144,8 @@ export class WorkspaceIndex {
   private lastSave: Promise<void> = Promise.resolve();
   /** Another process holds the writer lock: changes live in memory only. */
   private writesDisabled = false;
+  /** The writer lock could not be written (a full disk): read-only as well, and every save throws this. */
+  private lockUnwritable?: IndexWriteError;
   /** Files set or removed, and slots freed by collection, since the last durable save. */
   private readonly dirtyFiles = new Set<string>();
   private freedSlots: number[] = [];
@@ -164,7 +167,8 @@ export class WorkspaceIndex {
   /**
    * Loads the index for (root, identity) from storageDir, or starts empty. A corrupt, truncated, wrong-version
    * or wrong-identity manifest (or a missing or damaged segment) is set aside and an empty index returned; only
-   * an unusable storageDir itself (e.g. permission denied) throws. storageDir undefined = memory only. Leftover
+   * an unusable storageDir itself (e.g. permission denied) throws. A writer lock that cannot be written (a full
+   * disk) opens the index read-only, and its saves throw that error. storageDir undefined = memory only. Leftover
    * temp files and segments of crashed writers are swept. fileSystem replaces the file creation used by save
    * (tests simulate a full disk with it).
    */
@@ -178,6 +182,7 @@ export class WorkspaceIndex {
     if (storageDir === undefined) return new WorkspaceIndex(root, identity, undefined, log);
     const { locking, fresh } = await WorkspaceIndex.lockStorage(storageDir, root, identity, fileSystem);
     const index = new WorkspaceIndex(root, identity, fresh(), log);
+    if ('unwritable' in locking) return WorkspaceIndex.openUnwritable(index, locking.unwritable, () => new WorkspaceIndex(root, identity, fresh(), log));
     if ('heldBy' in locking) return WorkspaceIndex.openReadOnly(index, locking.heldBy, () => new WorkspaceIndex(root, identity, fresh(), log));
     return WorkspaceIndex.openLocked(index, () => new WorkspaceIndex(root, identity, fresh(), log));
   }
@@ -194,7 +199,7 @@ export class WorkspaceIndex {
     fileSystem: IndexFileSystem = nodeFileSystem,
   ): Promise<WorkspaceIndex | undefined> {
     const { locking, fresh } = await WorkspaceIndex.lockStorage(storageDir, root, identity, fileSystem);
-    if ('heldBy' in locking) return undefined;
+    if ('heldBy' in locking || 'unwritable' in locking) return undefined;
     return WorkspaceIndex.openLocked(new WorkspaceIndex(root, identity, fresh(), log), () => new WorkspaceIndex(root, identity, fresh(), log));
   }
 
@@ -203,11 +208,14 @@ export class WorkspaceIndex {
     root: string,
     identity: IndexIdentity,
     fileSystem: IndexFileSystem,
-  ): Promise<{ locking: LockResult; fresh: () => Storage }> {
+  ): Promise<{ locking: LockResult | { unwritable: IndexWriteError }; fresh: () => Storage }> {
     await mkdir(storageDir, { recursive: true });
     const manifestName = indexFileName(root, identity);
     const base = baseOf(manifestName);
-    const locking = await WriterLock.acquire(storageDir, base);
+    const locking = await WriterLock.acquire(storageDir, base).catch((error: unknown) => {
+      if (error instanceof IndexWriteError) return { unwritable: error };
+      throw error;
+    });
     const lock = 'held' in locking ? locking.held : undefined;
     const fresh = (): Storage => ({ folder: storageDir, manifestName, fileSystem, manifestBytes: 0, journalName: newJournalName(base), journalBytes: 0, lock });
     return { locking, fresh };
@@ -231,6 +239,27 @@ export class WorkspaceIndex {
       await sweepLeftovers(folder, base, new Set(), warn);
       return empty();
     }
+  }
+
+  /**
+   * The writer lock cannot be written (a full disk) and no live process holds it: the stored index is loaded as it
+   * is and nothing is written (no sweep, no set-aside). Every save throws the lock's error, so the failure is
+   * reported like any failed save; the changes stay in memory until openIfWritable succeeds and a takeover adopts them.
+   */
+  private static async openUnwritable(index: WorkspaceIndex, error: IndexWriteError, empty: () => WorkspaceIndex): Promise<WorkspaceIndex> {
+    const { folder, manifestName } = index.storage!;
+    index.log(`index: ${error.message}; opening ${manifestName} read-only until the lock can be written`, 'info');
+    let opened = index;
+    try {
+      await index.load();
+    } catch (loadError) {
+      await index.vectors.close();
+      index.log(`index: cannot load ${path.join(folder, manifestName)}: ${(loadError as Error).message}; starting empty`, 'warn');
+      opened = empty();
+    }
+    opened.writesDisabled = true;
+    opened.lockUnwritable = error;
+    return opened;
   }
 
   /**
@@ -553,7 +582,10 @@ export class WorkspaceIndex {
     }
   }
 
-  /** True when another process was writing this index at open: save keeps changes in memory only. */
+  /**
+   * True when another process was writing this index at open, or its writer lock could not be written (a full
+   * disk): save keeps changes in memory only.
+   */
   get readOnly(): boolean {
     return this.writesDisabled;
   }
@@ -577,6 +609,7 @@ export class WorkspaceIndex {
 
   private async saveNow(): Promise<void> {
     if (this.version === this.savedVersion) return;
+    if (this.lockUnwritable) throw this.lockUnwritable;
     // Taken before the segment is written: vectors added while it is written are not in it, so the version they
     // bumped must stay unsaved and the next save must write them.
     const snapshotVersion = this.version;

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { isProcessAlive } from '../processAlive';
+import { IndexWriteError } from './storage';
 
 const LOCK_EXTENSION = '.sslock';
 
@@ -35,7 +36,10 @@ export class WriterLock {
     private readonly owner: LockOwner,
   ) {}
 
-  /** Takes the lock of the index whose files start with base in folder, or says who holds it. */
+  /**
+   * Takes the lock of the index whose files start with base in folder, or says who holds it. Throws IndexWriteError
+   * when the lock cannot be written (a full disk) and no live process holds it.
+   */
   static async acquire(folder: string, base: string): Promise<LockResult> {
     const filePath = path.join(folder, `${base}${LOCK_EXTENSION}`);
     const owner = thisProcess();
@@ -46,7 +50,16 @@ export class WriterLock {
     }
     // A few rounds: each failed round means another process changed the lock between our steps.
     for (let round = 0; round < 3; round++) {
-      if (await createComplete(filePath, owner)) return { held: WriterLock.heldHereFrom(filePath, owner) };
+      let created: boolean;
+      try {
+        created = await createComplete(filePath, owner);
+      } catch (error) {
+        // No lock can be written (a full disk), but a live process holding one still says who writes.
+        const holder = await readOwner(filePath);
+        if (typeof holder === 'object' && holder.pid !== process.pid && isProcessAlive(holder.pid)) return { heldBy: holder };
+        throw new IndexWriteError(filePath, error);
+      }
+      if (created) return { held: WriterLock.heldHereFrom(filePath, owner) };
       const current = await readOwner(filePath);
       if (current === 'missing') continue;
       // This process's own lock that no object holds is left over from a revoked holder: stale as well.
@@ -81,8 +94,9 @@ function tempNameFor(filePath: string): string {
 
 async function createComplete(filePath: string, owner: LockOwner): Promise<boolean> {
   const temp = tempNameFor(filePath);
-  await fs.writeFile(temp, JSON.stringify(owner), { flag: 'wx' });
   try {
+    // Inside the try: a write that fails (a full disk) has created the temp file already.
+    await fs.writeFile(temp, JSON.stringify(owner), { flag: 'wx' });
     await fs.link(temp, filePath);
     return true;
   } catch (error) {

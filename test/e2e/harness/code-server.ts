@@ -14,14 +14,16 @@ export interface CodeServerOptions {
   extensionsDir?: string;
   /** Merged over `defaultUserSettings` and written to User/settings.json before the server starts. */
   userSettings?: Record<string, unknown>;
-  /** A .vsix installed with `--install-extension` into the extensions folder before the server starts. */
-  vsix?: string;
+  /** One or more .vsix installed with `--install-extension` into the extensions folder before the server starts. */
+  vsix?: string | readonly string[];
   /** Port on 127.0.0.1; a free one when omitted. */
   port?: number;
   /** Keep Workspace Trust (and its dialog) on, for tests about trust. Off by default. */
   workspaceTrust?: boolean;
   /** How long to wait for the HTTP server to answer. */
   startTimeoutMs?: number;
+  /** Set in the environment of the server and everything it starts (extension host included), over `cleanEnv()`. */
+  env?: Readonly<Record<string, string>>;
 }
 
 export interface CodeServer {
@@ -107,12 +109,12 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   );
 
   const dirArgs = ['--config', configFile, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
-  if (options.vsix) {
+  for (const vsix of typeof options.vsix === 'string' ? [options.vsix] : (options.vsix ?? [])) {
     try {
-      await run(codeServerBin, [...dirArgs, '--install-extension', options.vsix, '--force'], { env: cleanEnv() });
+      await run(codeServerBin, [...dirArgs, '--install-extension', vsix, '--force'], { env: cleanEnv() });
     } catch (error) {
       const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-      throw new Error(`installing ${options.vsix} failed:\n${stdout ?? ''}${stderr ?? ''}`, { cause: error });
+      throw new Error(`installing ${vsix} failed:\n${stdout ?? ''}${stderr ?? ''}`, { cause: error });
     }
   }
 
@@ -132,7 +134,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
       options.workspace,
     ],
     // Same process group as the tests: a Ctrl+C or a CI job's kill reaches code-server too.
-    { stdio: ['ignore', output, output], env: cleanEnv() },
+    { stdio: ['ignore', output, output], env: { ...cleanEnv(), ...options.env } },
   );
   fs.closeSync(output);
   let exitStatus: string | undefined;
