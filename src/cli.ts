@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { HostClient } from './client';
 import { describeSaveFailure } from './core/index/saveFailure';
 import { cosineMatrix } from './core/similarity';
-import { DEFAULT_MODEL, DTYPES, isDtype, prepareModel } from './core/model';
+import { DEFAULT_ENDPOINT, DEFAULT_MODEL, DTYPES, isDtype, isEndpointUrl, prepareModel } from './core/model';
 import { DEFAULT_MAX_FILES, DEFAULT_WALK } from './core/walk';
 import { Embed, Explain, FindDuplicates, IndexFolders, IndexSummary, Search, type Contribution, type DuplicateCluster, type SearchHit } from './protocol';
 
@@ -21,12 +21,14 @@ const USAGE = `Usage:
   similar-sentences duplicates <folder> [--threshold <cosine, default ${DEFAULT_DUPLICATE_THRESHOLD}>] [--model ...] [--dtype ...] [--json]
 Common options: --cache-dir <dir> (models and indexes; default ~/.cache/similar-sentences), --no-cache (index in memory),
   --threads <n>, --max-length <tokens>, --revision <commit>, --min-score <s>,
+  --endpoint <url> (where a Hub model is downloaded from; default ${DEFAULT_ENDPOINT}),
   --max-files <n> (files indexed at most in the folder; default ${DEFAULT_MAX_FILES})`;
 
 const options = {
   query: { type: 'string', short: 'q' },
   model: { type: 'string', short: 'm' },
   revision: { type: 'string' },
+  endpoint: { type: 'string' },
   dtype: { type: 'string', default: 'fp32' },
   'top-k': { type: 'string', short: 'k', default: '10' },
   'min-score': { type: 'string' },
@@ -124,9 +126,12 @@ async function main(argv: string[]): Promise<void> {
 async function resolveModelOption(values: Values, cacheDir: string) {
   const dtype = values.dtype;
   if (!isDtype(dtype)) throw new UsageError(`--dtype must be one of ${DTYPES.join(', ')}, not ${dtype}`);
+  const endpoint = values.endpoint?.replace(/\/+$/, '');
+  if (endpoint !== undefined && !isEndpointUrl(endpoint)) throw new UsageError(`--endpoint must be an http(s) URL without credentials, not ${values.endpoint}`);
   const cacheRoot = join(cacheDir, 'models');
   const spec = await prepareModel({ model: values.model ?? DEFAULT_MODEL.id, revision: values.revision, dtype }, {
     cacheRoot,
+    endpoint,
     onDownloadStart: (m) => process.stderr.write(`Downloading ${m.id}@${m.revision} (${dtype}) into ${m.dir}…\n`),
   });
   return { ...spec, maxLength: positiveInt(values['max-length'], 'max-length') };

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { Dtype } from '../protocol';
 import type { UnitMode } from '../core/units';
 import { DTYPES, isDtype } from '../core/model/files';
-import { DEFAULT_ENDPOINT, isHubId } from '../core/model/hub';
+import { DEFAULT_ENDPOINT, isEndpointUrl, isHubId } from '../core/model/hub';
 import { DEFAULT_MAX_FILES } from '../core/walk';
 import type { ExcludeSetting, WorkspaceExcludes } from './folderSpecs';
 
@@ -125,7 +125,7 @@ export function parseSettings(config: ConfigurationLike, env: SettingsEnvironmen
   const endpointValue = read<unknown>('downloadEndpoint');
   let downloadEndpoint = DEFAULT_ENDPOINT;
   if (endpointValue !== undefined && endpointValue !== null && endpointValue !== '') {
-    if (typeof endpointValue === 'string' && isHttpUrl(endpointValue.trim())) downloadEndpoint = endpointValue.trim().replace(/\/+$/, '');
+    if (typeof endpointValue === 'string' && isEndpointUrl(endpointValue.trim())) downloadEndpoint = endpointValue.trim().replace(/\/+$/, '');
     else invalid('downloadEndpoint', endpointValue, 'it must be an http(s) URL', DEFAULT_ENDPOINT);
   }
 
@@ -190,15 +190,6 @@ function absoluteFolder(text: string, homeDir: string): string | undefined {
   const expanded = text === '~' ? homeDir : text.startsWith('~/') || text.startsWith('~\\') ? path.join(homeDir, text.slice(2)) : text;
   if (path.isAbsolute(expanded) || path.win32.isAbsolute(expanded)) return path.normalize(expanded);
   return undefined;
-}
-
-function isHttpUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return (url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password;
-  } catch {
-    return false;
-  }
 }
 
 function globList(key: string, value: unknown, invalid: Invalid): string[] {

@@ -176,6 +176,17 @@ test('usage errors exit with 2 and print the usage', async () => {
   assert.match(error.stderr, /Usage:/);
 });
 
+test('an --endpoint that is not an http(s) URL, or carries credentials, is a usage error before any download', async () => {
+  for (const endpoint of ['ftp://mirror.example', 'https://user:secret@mirror.example', 'not a url']) {
+    const error = await cli(['index', SAMPLE, '--model', 'owner/name', '--endpoint', endpoint]).then(
+      () => assert.fail(`expected failure for ${endpoint}`),
+      (e: { code: number; stderr: string }) => e,
+    );
+    assert.equal(error.code, 2, endpoint);
+    assert.match(error.stderr, /--endpoint must be an http\(s\) URL without credentials/);
+  }
+});
+
 test('killing the model host during a search makes the CLI fail with a clear message, never hang', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ss-cli-kill-'));
   try {

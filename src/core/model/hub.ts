@@ -3,6 +3,7 @@
 //   isHubId(text)                          "owner/name" with the Hub's characters
 //   assertHubId(id), assertRevision(rev)   reject anything unsafe to put in a cache path or URL
 //   hubFileUrl(endpoint, id, rev, path)    `${endpoint}/${id}/resolve/${revision}/${path}`
+//   isEndpointUrl(text)                    an http(s) URL without credentials, usable as a download endpoint
 //   DEFAULT_ENDPOINT
 
 export const DEFAULT_ENDPOINT = 'https://huggingface.co';
@@ -30,4 +31,14 @@ export function assertRevision(revision: string): void {
 export function hubFileUrl(endpoint: string, id: string, revision: string, path: string): string {
   const base = endpoint.replace(/\/+$/, '');
   return `${base}/${id}/resolve/${encodeURIComponent(revision)}/${path}`;
+}
+
+/** An http(s) URL without user name or password (credentials would end up in logs and error messages). */
+export function isEndpointUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password;
+  } catch {
+    return false;
+  }
 }

@@ -7,7 +7,7 @@ export { ModelDownloadError, ModelError } from './errors';
 export type { DownloadFailureKind } from './errors';
 export { DTYPES, isDtype, modelFilesFor, onnxFileFor } from './files';
 export type { ModelFile } from './files';
-export { DEFAULT_ENDPOINT } from './hub';
+export { DEFAULT_ENDPOINT, isEndpointUrl } from './hub';
 export { prepareModel } from './prepare';
 export type { PrepareModelOptions } from './prepare';
 export { DEFAULT_MODEL, isLocalModelPath, resolveModel } from './resolve';
