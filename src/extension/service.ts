@@ -242,7 +242,7 @@ export class SimilarityService implements vscode.Disposable {
   /** Starts the model host when it is not running (a comparison or explanation needs the model, not the index). */
   private async ensureHost(): Promise<void> {
     const state = this.client?.currentState;
-    if (this.hostKey && (state === 'running' || state === 'restarting')) return;
+    if (this.hostKey && (state === 'running' || state === 'restarting' || state === 'failed')) return;
     await this.startHost();
     // Nothing else will move the state on from "Loading the model…" when no index is being built.
     if (!this.indexing && this.state.phase === 'preparing') {
@@ -288,7 +288,8 @@ export class SimilarityService implements vscode.Disposable {
     const settings = this.settings;
     const key = JSON.stringify([settings.model, settings.dtype, settings.threads, settings.maxMemoryMB, this.modelSetup.cacheRoot(settings), settings.downloadEndpoint]);
     const state = this.client?.currentState;
-    if (this.hostKey === key && (state === 'running' || state === 'restarting' || state === 'starting')) return;
+    // A host that kept crashing is not started again for the same settings: that takes Restart.
+    if (this.hostKey === key && (state === 'running' || state === 'restarting' || state === 'starting' || state === 'failed')) return;
     const model = describeModel(settings.model);
     this.setState({ phase: 'preparing', model, detail: 'Checking the model…' });
     const spec: ModelSpec = await this.modelSetup.prepare(settings, {
@@ -432,8 +433,7 @@ export class SimilarityService implements vscode.Disposable {
     if (!isHostTrouble(clientState)) return;
     // A new host loads the index from disk: the next search walks the workspace again (reusing stored vectors).
     this.markStale('host');
-    // Given up: the next start (Restart, or the next search) launches a fresh host.
-    if (clientState === 'failed') this.hostKey = undefined;
+    // Given up: the host stays stopped (requests fail at once, offering Restart) until Restart or a settings change.
     this.setState(hostTroubleView(clientState, detail, describeModel(this.settings.model)));
   }
 
