@@ -34,7 +34,8 @@ import {
   type SearchScope,
   type UnitLocation,
 } from '../protocol';
-import type { IndexStateView } from '../webview/protocol';
+import { ACTION_LABELS, type IndexStateView } from '../webview/protocol';
+import { COMMANDS } from './commandIds';
 import { withDelayedProgress } from './delayedProgress';
 import { CancelledByUser, describeError } from './errors';
 import { FileLimitNotice, MAX_FILES_SETTING } from './fileLimitNotice';
@@ -83,6 +84,8 @@ export class SimilarityService implements vscode.Disposable {
   private readonly progressListeners = new Map<string, (params: ProgressParams) => void>();
   /** Per workspace folder: whether a relPath is one the walk would index. */
   private readonly filters = new Map<string, (relPath: string) => boolean>();
+  /** While the client restarts the host: the restart message shown, and what the views showed before it. */
+  private recovering?: { before: IndexStateView; shown: IndexStateView };
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -430,11 +433,34 @@ export class SimilarityService implements vscode.Disposable {
 
   private onClientState(clientState: ClientState, detail?: string): void {
     this.log.info(`model host ${clientState}${detail ? ` (${detail})` : ''}`);
-    if (!isHostTrouble(clientState)) return;
+    const recovering = this.recovering;
+    this.recovering = undefined;
+    if (!isHostTrouble(clientState)) {
+      // The restart is over: the views show again what they showed before it, unless something newer replaced the
+      // restart message meanwhile (indexing that resumed). Nothing else would, while no search runs.
+      if (clientState === 'running' && recovering && this.state === recovering.shown) this.setState(recovering.before);
+      return;
+    }
     // A new host loads the index from disk: the next search walks the workspace again (reusing stored vectors).
     this.markStale('host');
     // Given up: the host stays stopped (requests fail at once, offering Restart) until Restart or a settings change.
-    this.setState(hostTroubleView(clientState, detail, describeModel(this.settings.model)));
+    const shown = hostTroubleView(clientState, detail, describeModel(this.settings.model));
+    // What to show once the host is back: the state before the first of a series of restarts.
+    if (clientState === 'restarting') this.recovering = { before: recovering?.before ?? this.state, shown };
+    this.setState(shown);
+    if (clientState === 'failed' && !this.indexing) this.reportHostStopped(shown.error!.message);
+  }
+
+  /**
+   * The client gave up on the host: said once in a notification, wherever the user is (the side view keeps saying
+   * it). Not while indexing: the interrupted indexing reports the crash itself, with the same actions.
+   */
+  private reportHostStopped(message: string): void {
+    const { restartHost, showLog } = ACTION_LABELS;
+    void vscode.window.showErrorMessage(literalNotificationText(`Similar Sentences: ${message}`), restartHost, showLog).then((picked) => {
+      if (picked === restartHost) void vscode.commands.executeCommand(COMMANDS.restartHost);
+      else if (picked === showLog) this.log.show();
+    });
   }
 
   /** Other workspaces' indexes in the same storage stay. */

@@ -7,6 +7,7 @@ import type { TestContext } from 'node:test';
 import type { FrameLocator, Page } from 'playwright-core';
 import { openFile, runCommand, screenshot, selectLines, webviewFrame } from './harness';
 import { repoRoot } from './harness/paths';
+import { processesWithCommandLine } from './harness/process-tree';
 
 export const VSIX = process.env.SIMILAR_SENTENCES_VSIX ?? path.join(repoRoot, 'similar-sentences-linux-x64.vsix');
 export const PANEL_TITLE = 'Similar Sentences';
@@ -118,4 +119,10 @@ export async function findSimilarToSampleQuery(page: Page): Promise<FrameLocator
   const panel = await webviewFrame(page, PANEL_TITLE, SEARCH_TIMEOUT_MS);
   await waitForResultsOf(panel, SAMPLE_QUERY.text);
   return panel;
+}
+
+/** Live model hosts started from an extensions folder: node running the installed extension's dist/host.js. */
+export function modelHosts(extensionsDir: string): number[] {
+  const escaped = extensionsDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return processesWithCommandLine(new RegExp(`${escaped}/[^/ ]+/dist/host\\.js`));
 }

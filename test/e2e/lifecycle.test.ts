@@ -8,10 +8,10 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { ensureTestModel } from '../fixtures/models/generate';
-import { expectSoon, findSimilarToSampleQuery, stepper, VSIX } from './extensionSteps';
+import { expectSoon, findSimilarToSampleQuery, modelHosts, stepper, VSIX } from './extensionSteps';
 import { runCommand, withWorkbench } from './harness';
 import { repoRoot } from './harness/paths';
-import { isAlive, parentOf, processesWithCommandLine } from './harness/process-tree';
+import { isAlive, parentOf } from './harness/process-tree';
 
 const EXIT_TIMEOUT_MS = 20_000;
 
@@ -30,13 +30,9 @@ async function reloadWindow(page: Page): Promise<void> {
 
 /** The one model host of this extensions folder (there must be exactly one). */
 function onlyModelHost(extensionsDir: string): number {
-  const hosts = processesWithCommandLine(new RegExp(`${escapeRegExp(extensionsDir)}/[^/ ]+/dist/host\\.js`));
+  const hosts = modelHosts(extensionsDir);
   assert.equal(hosts.length, 1, `one model host, found ${hosts.length}`);
   return hosts[0];
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 async function assertExits(pid: number, what: string): Promise<void> {
