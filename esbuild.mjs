@@ -42,7 +42,7 @@ const webviewEntries = existsSync(webviewDir)
 
 const builds = [
   { ...node, entryPoints: { extension: 'src/extension/main.ts' }, outdir: 'dist' },
-  { ...node, entryPoints: { host: 'src/host/main.ts', 'inference-worker': 'src/host/inferenceWorker.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { host: 'src/host/main.ts', 'inference-worker': 'src/host/inferenceWorker.ts', 'pair-worker': 'src/host/pairWorker.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
 ].filter((b) => Object.values(b.entryPoints).every((e) => existsSync(e)));
 if (webviewEntries.length) {

@@ -207,6 +207,8 @@ export interface DuplicatesParams {
   scope?: SearchScope;
   /** Largest clusters first; at most this many. */
   maxClusters?: number;
+  /** Progress notifications ('comparing') for this request carry this token. */
+  progressToken?: string;
 }
 
 export interface DuplicateCluster {
@@ -245,7 +247,8 @@ export interface HostStatus {
 
 export interface ProgressParams {
   token: string;
-  phase: 'walking' | 'embedding' | 'saving';
+  /** 'comparing': Find Near-Duplicates, done of total pairs of texts (total known from the start). */
+  phase: 'walking' | 'embedding' | 'saving' | 'comparing';
   done: number;
   total?: number;
 }

@@ -12,20 +12,15 @@ import { LatestRequest } from './latestRequest';
 import { rootOf, toRelPath } from './paths';
 import type { ResultLocation } from './resultRegistry';
 import type { ResultsPresenter } from './results';
+import { parseSavedComparison, SAVED_COMPARISON_KEY, type SavedComparison } from './savedPanels';
 import type { SimilarityService } from './service';
 import { PANELS, WebviewPanelHost } from './webviewPanel';
 
 /** A bigger matrix stops being readable (and costs n² cells); the first units of a larger selection are compared. */
 export const MAX_COMPARED_UNITS = 100;
 
-interface Comparison {
-  units: Unit[];
-  /** Where the units are, when their file is in the workspace (then they can be opened). */
-  place?: { root: string; relPath: string };
-  fileLabel: string;
-  mode: CompareView['mode'];
-  limited: boolean;
-}
+/** What is compared: the units, where they are, how the file was split. */
+type Comparison = Omit<SavedComparison, 'matrix' | 'model'>;
 
 export class CompareController implements vscode.Disposable {
   private readonly panel: WebviewPanelHost;
@@ -36,6 +31,8 @@ export class CompareController implements vscode.Disposable {
   constructor(
     extensionUri: vscode.Uri,
     private readonly log: vscode.LogOutputChannel,
+    /** The last comparison is kept here, so a heatmap restored after a window reload shows it again. */
+    private readonly workspaceState: vscode.Memento,
     private readonly service: SimilarityService,
     private readonly presenter: ResultsPresenter,
     private readonly report: (error: unknown) => Promise<void>,
@@ -44,7 +41,7 @@ export class CompareController implements vscode.Disposable {
     /** Where the other panels are: this one opens among them, not in yet another column. */
     panelsColumn: () => vscode.ViewColumn | undefined,
   ) {
-    this.panel = new WebviewPanelHost(PANELS.compare, extensionUri, log, (message) => this.onMessage(message), undefined, panelsColumn);
+    this.panel = new WebviewPanelHost(PANELS.compare, extensionUri, log, (message) => this.onMessage(message), () => this.restore(), panelsColumn);
   }
 
   /** Compares the units of the active editor's selections. */
@@ -74,6 +71,23 @@ export class CompareController implements vscode.Disposable {
     await this.compare({ units: all.slice(0, MAX_COMPARED_UNITS), place, fileLabel, mode, limited: all.length > MAX_COMPARED_UNITS });
   }
 
+  /**
+   * A heatmap restored after a window reload: the last comparison again, from what was kept (no model needed), with
+   * fresh ids. With nothing kept the panel closes rather than stay blank.
+   */
+  restore(): void {
+    if (this.last) return; // a comparison of this session is already showing
+    const saved = parseSavedComparison(this.workspaceState.get(SAVED_COMPARISON_KEY));
+    if (!saved) {
+      this.panel.close();
+      return;
+    }
+    const { matrix, model, ...comparison } = saved;
+    const view = this.toView(comparison, matrix, model);
+    this.last = { comparison, view };
+    this.panel.update({ type: 'compare', view });
+  }
+
   /** The column of this panel, while it is open. */
   get viewColumn(): vscode.ViewColumn | undefined {
     return this.panel.viewColumn;
@@ -88,23 +102,17 @@ export class CompareController implements vscode.Disposable {
     const turn = this.comparisons.begin();
     this.last = { comparison };
     const { units, mode } = comparison;
-    const source = `${comparison.fileLabel}:${units[0].line}-${units[units.length - 1].endLine}`;
-    const title = `Compare ${units.length} ${mode === 'sentences' ? 'sentences' : 'lines'} of ${source}`;
+    const title = `Compare ${units.length} ${mode === 'sentences' ? 'sentences' : 'lines'} of ${sourceOf(comparison)}`;
     this.panel.show({ type: 'busy', title, detail: `Embedding ${units.length} ${mode}…` }, true);
     try {
       const { vectors } = await this.service.embed(units.map((unit) => unit.text), turn.token);
       if (!turn.isLatest) return;
-      const ids = comparison.place ? this.presenter.issue('compare', units.map((unit) => locationOf(comparison.place!, unit))) : [];
-      const view: CompareView = {
-        source,
-        mode,
-        units: units.map((unit, i) => ({ id: ids[i], file: comparison.fileLabel, line: unit.line, text: unit.text })),
-        matrix: cosineMatrix(vectors),
-        model: this.service.currentState.model,
-        limited: comparison.limited,
-      };
+      const view = this.toView(comparison, cosineMatrix(vectors), this.service.currentState.model);
       this.last = { comparison, view };
       this.panel.show({ type: 'compare', view }, false);
+      const saved: SavedComparison = { ...comparison, matrix: view.matrix, model: view.model };
+      // Keeping it is extra: a failure leaves the heatmap shown, and says why in the log.
+      this.workspaceState.update(SAVED_COMPARISON_KEY, saved).then(undefined, (error) => this.log.warn(`could not keep the comparison: ${describeError(error).message}`));
     } catch (error) {
       if (!turn.isLatest) return;
       const described = describeError(error);
@@ -113,6 +121,20 @@ export class CompareController implements vscode.Disposable {
     } finally {
       turn.dispose();
     }
+  }
+
+  /** The heatmap of a comparison, with ids (issued now) for units that can be opened. */
+  private toView(comparison: Comparison, matrix: number[][], model: string): CompareView {
+    const { units, place } = comparison;
+    const ids = place ? this.presenter.issue('compare', units.map((unit) => locationOf(place, unit))) : [];
+    return {
+      source: sourceOf(comparison),
+      mode: comparison.mode,
+      units: units.map((unit, i) => ({ id: ids[i], file: comparison.fileLabel, line: unit.line, text: unit.text })),
+      matrix,
+      model,
+      limited: comparison.limited,
+    };
   }
 
   private onMessage(message: WebviewMessage): void {
@@ -156,6 +178,11 @@ export class CompareController implements vscode.Disposable {
     this.log.info(`similarity matrix of ${view.units.length} units written to ${uri.fsPath}`);
     vscode.window.setStatusBarMessage(`Similar Sentences: CSV saved to ${path.basename(uri.fsPath)}`, 3000);
   }
+}
+
+/** What was compared, e.g. "README.md:3-8". */
+function sourceOf({ fileLabel, units }: Comparison): string {
+  return `${fileLabel}:${units[0].line}-${units[units.length - 1].endLine}`;
 }
 
 function locationOf(place: { root: string; relPath: string }, unit: Unit): ResultLocation {

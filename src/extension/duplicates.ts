@@ -7,6 +7,7 @@ import { formatScore } from '../webview/format';
 import { describeError } from './errors';
 import { LatestRequest } from './latestRequest';
 import { locationOf, type ResultsPresenter } from './results';
+import { duplicatesToSave, parseSavedDuplicates, SAVED_DUPLICATES_KEY, type SavedDuplicates } from './savedPanels';
 import type { SimilarityService } from './service';
 import { PANELS, WebviewPanelHost } from './webviewPanel';
 
@@ -26,11 +27,15 @@ export class DuplicatesController implements vscode.Disposable {
   private readonly panel: WebviewPanelHost;
   /** A new run (Rerun, another threshold) cancels the one in progress, whose outcome is dropped. */
   private readonly runs = new LatestRequest();
+  /** The threshold of the clusters shown (found in this session or restored): what Rerun finds again. */
+  private shownThreshold?: number;
 
   constructor(
     extensionUri: vscode.Uri,
-    log: vscode.LogOutputChannel,
+    private readonly log: vscode.LogOutputChannel,
     private readonly globalState: vscode.Memento,
+    /** The last clusters are kept here, so a panel restored after a window reload shows them again. */
+    private readonly workspaceState: vscode.Memento,
     private readonly service: SimilarityService,
     private readonly presenter: ResultsPresenter,
     private readonly report: (error: unknown) => Promise<void>,
@@ -39,7 +44,7 @@ export class DuplicatesController implements vscode.Disposable {
     /** Where the other panels are: this one opens among them, not in yet another column. */
     panelsColumn: () => vscode.ViewColumn | undefined,
   ) {
-    this.panel = new WebviewPanelHost(PANELS.duplicates, extensionUri, log, (message) => this.onMessage(message), undefined, panelsColumn);
+    this.panel = new WebviewPanelHost(PANELS.duplicates, extensionUri, log, (message) => this.onMessage(message), () => this.restore(), panelsColumn);
   }
 
   get threshold(): number {
@@ -60,6 +65,22 @@ export class DuplicatesController implements vscode.Disposable {
     await this.run(threshold);
   }
 
+  /**
+   * A panel restored after a window reload: the clusters found before, from what was kept, with fresh ids and marked
+   * as found before the reload (files may have changed; Refresh finds them again). Never starts a search by itself:
+   * on a large workspace that takes a while. With nothing kept the panel closes rather than stay blank.
+   */
+  restore(): void {
+    if (this.shownThreshold !== undefined) return; // clusters of this session are already showing
+    const saved = parseSavedDuplicates(this.workspaceState.get(SAVED_DUPLICATES_KEY));
+    if (!saved) {
+      this.panel.close();
+      return;
+    }
+    this.shownThreshold = saved.threshold;
+    this.panel.update({ type: 'duplicates', view: { ...this.toView(saved), foundBeforeReload: saved.foundAt } });
+  }
+
   /** The column of this panel, while it is open. */
   get viewColumn(): vscode.ViewColumn | undefined {
     return this.panel.viewColumn;
@@ -77,13 +98,17 @@ export class DuplicatesController implements vscode.Disposable {
     try {
       const result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: 'Similar Sentences: finding near-duplicates', cancellable: true },
-        (_progress, token) => {
+        (progress, token) => {
           turn.follow(token);
-          return this.service.findDuplicates({ threshold, maxClusters: MAX_CLUSTERS }, turn.token);
+          return this.service.findDuplicates({ threshold, maxClusters: MAX_CLUSTERS }, turn.token, progress);
         },
       );
       if (!turn.isLatest) return;
-      this.panel.show({ type: 'duplicates', view: this.toView(threshold, result) }, false);
+      const found = this.found(threshold, result);
+      this.shownThreshold = threshold;
+      this.panel.show({ type: 'duplicates', view: this.toView(found) }, false);
+      // Keeping them is extra: a failure leaves the clusters shown, and says why in the log.
+      this.workspaceState.update(SAVED_DUPLICATES_KEY, duplicatesToSave(found)).then(undefined, (error) => this.log.warn(`could not keep the near-duplicates: ${describeError(error).message}`));
     } catch (error) {
       if (!turn.isLatest) return;
       const described = describeError(error);
@@ -94,17 +119,31 @@ export class DuplicatesController implements vscode.Disposable {
     }
   }
 
-  private toView(threshold: number, result: DuplicatesResult): DuplicatesView {
-    const members = result.clusters.flatMap((cluster) => cluster.members);
-    const ids = this.presenter.issue('duplicates', members.map(locationOf));
-    let next = 0;
+  /** The host's answer as the places of the members (what is shown, and kept). */
+  private found(threshold: number, result: DuplicatesResult): SavedDuplicates {
     return {
       threshold,
       units: result.units,
       elapsedMs: result.elapsedMs,
       model: this.service.currentState.model,
       limited: result.clusters.length >= MAX_CLUSTERS,
-      clusters: result.clusters.map((cluster) => ({
+      foundAt: Date.now(),
+      clusters: result.clusters.map((cluster) => ({ distinctTexts: cluster.distinctTexts, members: cluster.members.map(locationOf) })),
+    };
+  }
+
+  /** The clusters with ids (issued now) to open their members. */
+  private toView(found: SavedDuplicates): DuplicatesView {
+    const members = found.clusters.flatMap((cluster) => cluster.members);
+    const ids = this.presenter.issue('duplicates', members);
+    let next = 0;
+    return {
+      threshold: found.threshold,
+      units: found.units,
+      elapsedMs: found.elapsedMs,
+      model: found.model,
+      limited: found.limited,
+      clusters: found.clusters.map((cluster) => ({
         distinctTexts: cluster.distinctTexts,
         members: cluster.members.map((member) => ({
           id: ids[next++],
@@ -124,7 +163,7 @@ export class DuplicatesController implements vscode.Disposable {
         void this.presenter.open('duplicates', message.id, message.toSide, this.editorColumn(), this.panel.viewColumn).catch((error) => this.report(error));
         return;
       case 'rerun':
-        void this.run(this.threshold);
+        void this.run(this.shownThreshold ?? this.threshold);
         return;
       case 'changeThreshold':
         void this.findDuplicates();

@@ -49,8 +49,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const report = (error: unknown) => controller.report(error);
   const runAction = (action: Parameters<Controller['runAction']>[0]) => controller.runAction(action);
   const editorColumn = () => controller.lastEditorColumn;
-  const compare = new CompareController(context.extensionUri, log, service, presenter, report, runAction, editorColumn, panelsColumn);
-  const duplicates = new DuplicatesController(context.extensionUri, log, context.globalState, service, presenter, report, runAction, editorColumn, panelsColumn);
+  const compare = new CompareController(context.extensionUri, log, context.workspaceState, service, presenter, report, runAction, editorColumn, panelsColumn);
+  const duplicates = new DuplicatesController(context.extensionUri, log, context.globalState, context.workspaceState, service, presenter, report, runAction, editorColumn, panelsColumn);
 
   const statusBar = new IndexStatusBar();
   const showState = () => {

@@ -158,11 +158,28 @@ export class SimilarityService implements vscode.Disposable {
     return this.requireClient().request(Explain, params, token);
   }
 
-  /** Clusters of near-duplicate units in the index (built first if needed). */
-  async findDuplicates(params: Omit<DuplicatesParams, 'roots'>, token?: vscode.CancellationToken): Promise<DuplicatesResult> {
+  /** Clusters of near-duplicate units in the index (built first if needed); the share compared goes to progress. */
+  async findDuplicates(
+    params: Omit<DuplicatesParams, 'roots' | 'progressToken'>,
+    token?: vscode.CancellationToken,
+    progress?: vscode.Progress<{ message?: string; increment?: number }>,
+  ): Promise<DuplicatesResult> {
     await this.ensureIndexed();
     if (token?.isCancellationRequested) throw new CancelledByUser('Finding near-duplicates');
-    return this.requireClient().request(FindDuplicates, { ...params, roots: this.roots() }, token);
+    const progressToken = randomUUID();
+    let shownPercent = 0;
+    this.progressListeners.set(progressToken, ({ phase, done, total }) => {
+      const percent = total ? Math.floor((100 * done) / total) : 0;
+      if (percent <= shownPercent) return;
+      // VS Code adds up increments.
+      progress?.report({ message: describeProgress(phase, done, total), increment: percent - shownPercent });
+      shownPercent = percent;
+    });
+    try {
+      return await this.requireClient().request(FindDuplicates, { ...params, roots: this.roots(), progressToken }, token);
+    } finally {
+      this.progressListeners.delete(progressToken);
+    }
   }
 
   /** Lists the files the index leaves out in the log, and shows the log. */
@@ -501,5 +518,7 @@ function describeProgress(phase: ProgressParams['phase'], done: number, total?: 
       return `Embedding units: ${done.toLocaleString()}${of}`;
     case 'saving':
       return 'Saving the index…';
+    case 'comparing':
+      return `Comparing units: ${total ? Math.floor((100 * done) / total) : 0}%`;
   }
 }

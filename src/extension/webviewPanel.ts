@@ -64,6 +64,11 @@ export class WebviewPanelHost implements vscode.Disposable {
     this.connection!.post(message);
   }
 
+  /** Closes the panel, e.g. one VS Code restored after a reload when there is nothing to show in it. */
+  close(): void {
+    this.panel?.dispose();
+  }
+
   /** Updates the panel if it is open, without revealing it. */
   update(message: ExtensionMessage): void {
     if (message.type === 'indexState') this.indexState = message;

@@ -35,6 +35,7 @@ import {
   type UpdateFilesParams,
 } from '../protocol';
 import type { Embedder } from './embedder';
+import { pairThreads } from './pairWorkers';
 
 export interface EngineEvents {
   log(level: 'info' | 'warn' | 'error', message: string): void;
@@ -253,7 +254,9 @@ export class Engine {
     const scopeOf = compileScope(params.scope);
     const folders = (params.roots ?? [...this.folders.keys()]).flatMap((root) => this.folders.get(root) ?? []);
     const sources: DuplicateSource[] = folders.map((folder) => ({ index: folder.index, files: scopeOf(folder.spec.root) }));
-    const found = await this.withSavesPaused(folders, () => findNearDuplicates(sources, threshold, { signal: toSignal(token) }));
+    const report = throttledProgress(params.progressToken, this.events.progress);
+    const onProgress = (done: number, total: number) => report('comparing', done, total, done === total);
+    const found = await this.withSavesPaused(folders, () => findNearDuplicates(sources, threshold, { signal: toSignal(token), onProgress, threads: pairThreads() }));
     const clusters = unitClusters(found.clusters.slice(0, params.maxClusters ?? Infinity), sources, folders.map((folder) => folder.spec.root));
     return { clusters, units: found.units, elapsedMs: Date.now() - started };
   }

@@ -76,11 +76,24 @@ export function startDuplicatesApp(api: WebviewApi<DuplicatesState>): void {
     const summary = `${clusters.toLocaleString()} cluster${clusters === 1 ? '' : 's'} of ${members.toLocaleString()} units, from ${shown.units.toLocaleString()} units compared · ${shortModelName(shown.model)} · ${Math.round(shown.elapsedMs)} ms`;
     header.replaceChildren(title, element('div', 'query-summary', summary));
     notices.replaceChildren(
+      ...(shown.foundBeforeReload === undefined ? [] : [renderFoundBeforeReload(shown.foundBeforeReload)]),
       ...(shown.limited ? [renderNotice('info', `Only the ${clusters.toLocaleString()} largest clusters are listed. Raise the threshold to see the closest ones.`, [], onAction)] : []),
       ...(clusters ? [] : [renderNotice('info', 'No units are this similar to each other. Lower the threshold to find looser paraphrases.', [], onAction)]),
     );
     tree.clear();
     shown.clusters.forEach((cluster, index) => addCluster(cluster, index));
+  }
+
+  /** Restored clusters may be out of date: say when they were found, and offer to find them again. */
+  function renderFoundBeforeReload(foundAt: number): HTMLElement {
+    const when = new Date(foundAt).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+    const notice = renderNotice('info', `Found before the window was reloaded (${when}); files may have changed since.`, [], onAction);
+    notice.classList.add('found-before-reload');
+    const refresh = document.createElement('vscode-button');
+    refresh.textContent = 'Refresh';
+    refresh.addEventListener('click', () => post({ type: 'rerun' }));
+    notice.append(element('div', 'notice-actions', undefined, refresh));
+    return notice;
   }
 
   function addCluster(cluster: DuplicateClusterView, index: number): void {

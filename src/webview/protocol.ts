@@ -123,6 +123,8 @@ export interface DuplicatesView {
   model: string;
   /** There were more clusters than are shown. */
   limited: boolean;
+  /** Restored after a window reload: when the clusters were found (ms since the epoch); files may have changed since. */
+  foundBeforeReload?: number;
 }
 
 export interface ResultsView {

@@ -1,5 +1,6 @@
-// Near-duplicate clusters on 10k and 100k units of 384-d vectors (time and peak memory), and what percentiles add to a
-// search, on a stored index as the host uses it (exact rows read from segment files).
+// Near-duplicate clusters on 10k and 100k units of 384-d vectors (time and peak memory) on the host's thread alone and
+// with two comparison threads (the same result, checked), and what percentiles add to a search, on a stored index as
+// the host uses it (exact rows read from segment files).
 //
 //   part of `npm run bench`; alone: node out/test/bench/duplicates.bench.js [sizes...]   e.g. … 10000 100000
 //
@@ -7,11 +8,13 @@
 // text (groups of 2–6 around a centre, cosine ≈ 0.93–0.99 to it), 20% repeat a text used elsewhere (exact
 // duplicates). Each size runs in fresh child processes: one builds and saves the index, one loads it and measures,
 // so the peak resident memory is that of the comparison (plus the loaded index), not of building.
+import { deepStrictEqual } from 'node:assert/strict';
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { findNearDuplicates } from '../../src/core/index/nearDuplicates';
+import { pairThreads } from '../../src/host/pairWorkers';
 import { WorkspaceIndex, type IndexIdentity } from '../../src/core/index/workspaceIndex';
 import { l2normalize } from '../../src/core/similarity';
 import type { Unit } from '../../src/core/units';
@@ -22,6 +25,9 @@ const UNITS_PER_FILE = 500;
 const THRESHOLD = 0.9;
 const IDENTITY: IndexIdentity = { model: 'bench/duplicates', revision: 'r1', dtype: 'fp32', maxLength: 256, pooling: 'mean', dim: DIM };
 const ROOT = '/bench/duplicates';
+const THREADS = 2;
+/** The worker script as tsc compiles it (the host uses the bundled dist/pair-worker.js). */
+const PAIR_WORKER = path.join(__dirname, '../../src/host/pairWorker.js');
 
 /** The unit texts of the workspace, in file order, and a vector for each distinct text. */
 function workspace(size: number): { texts: string[]; vectors: Map<string, Float32Array> } {
@@ -82,6 +88,10 @@ async function measure(folder: string): Promise<object> {
   const result = await findNearDuplicates([{ index }], THRESHOLD);
   const duplicatesMs = performance.now() - started;
   const peakRss = process.resourceUsage().maxRSS * 1024;
+  const threadedStarted = performance.now();
+  const threaded = await findNearDuplicates([{ index }], THRESHOLD, { threads: pairThreads(THREADS, PAIR_WORKER) });
+  const threadedMs = performance.now() - threadedStarted;
+  deepStrictEqual(threaded, result, 'the threaded comparison must find exactly what one thread finds');
 
   // Alternating the two, so warm-up and caches favour neither.
   const random = new SeededRandom(7);
@@ -105,6 +115,7 @@ async function measure(folder: string): Promise<object> {
   await index.close();
   return {
     duplicatesMs,
+    threadedMs,
     clusters: result.clusters.length,
     clusteredUnits: result.clusters.reduce((sum, c) => sum + c.units, 0),
     texts: result.texts,
@@ -127,7 +138,7 @@ function runChild(mode: string, size: number, folder: string): Promise<Record<st
 
 export async function runDuplicatesBench(print: (line: string) => void, sizes: number[] = [10_000, 100_000]): Promise<void> {
   const fmt = (n: number): string => n.toFixed(n < 10 ? 2 : 0);
-  print(`near-duplicates benchmark: dim ${DIM}, threshold ${THRESHOLD}, one thread, node ${process.version}`);
+  print(`near-duplicates benchmark: dim ${DIM}, threshold ${THRESHOLD}, host thread alone vs ${THREADS} comparison threads, node ${process.version}`);
   for (const size of sizes) {
     const folder = mkdtempSync(path.join(tmpdir(), 'ss-duplicates-bench-'));
     try {
@@ -136,8 +147,9 @@ export async function runDuplicatesBench(print: (line: string) => void, sizes: n
       print(
         [
           `\n${size.toLocaleString('en')} units (${m.texts.toLocaleString('en')} distinct texts compared)`,
-          `  near-duplicates   ${fmt(m.duplicatesMs / 1000)} s: ${m.clusters.toLocaleString('en')} clusters, ${m.clusteredUnits.toLocaleString('en')} units in them`,
-          `  peak RSS          ${m.peakMB} MB (loaded index ${m.indexMB} MB over bare Node; the comparison adds ${m.peakOverLoadedMB} MB)`,
+          `  near-duplicates   ${fmt(m.duplicatesMs / 1000)} s on one thread: ${m.clusters.toLocaleString('en')} clusters, ${m.clusteredUnits.toLocaleString('en')} units in them`,
+          `  ${THREADS} threads         ${fmt(m.threadedMs / 1000)} s, ${(m.duplicatesMs / m.threadedMs).toFixed(2)}× faster, identical clusters`,
+          `  peak RSS          ${m.peakMB} MB on one thread (loaded index ${m.indexMB} MB over bare Node; the comparison adds ${m.peakOverLoadedMB} MB)`,
           `  search top 10     p50 ${fmt(m.plainMs)} ms; with percentiles p50 ${fmt(m.withPercentilesMs)} ms`,
         ].join('\n'),
       );

@@ -25,6 +25,7 @@ import {
   PANEL_TITLE,
   SEARCH_TIMEOUT_MS,
   searchInSideView,
+  reloadWindow,
   stepper,
   VSIX,
   waitForResultsOf,
@@ -128,6 +129,42 @@ async function recordRenderedQueries(frame: FrameLocator): Promise<void> {
 
 async function renderedQueries(frame: FrameLocator): Promise<string[]> {
   return frame.locator('body').evaluate(() => (window as unknown as { renderedQueries: string[] }).renderedQueries);
+}
+
+/** Brings an editor panel's tab to the front and returns its page. */
+async function showPanel(page: Page, title: string): Promise<FrameLocator> {
+  await page.locator('.tab', { hasText: title }).first().click();
+  return webviewFrame(page, title, SEARCH_TIMEOUT_MS);
+}
+
+/** What the heatmap shows: the units, their places and every cell's value. */
+async function heatmapContent(heatmap: FrameLocator): Promise<{ title: string; texts: string[]; locations: string[]; cells: string[] }> {
+  await heatmap.locator('table.heatmap').waitFor({ timeout: SEARCH_TIMEOUT_MS });
+  return {
+    title: (await heatmap.locator('.query-text').textContent()) ?? '',
+    texts: await heatmap.locator('.compare-text').allTextContents(),
+    locations: await heatmap.locator('.compare-unit .location').allTextContents(),
+    cells: await heatmap.locator('td.heat-cell').evaluateAll((cells) => cells.map((cell) => cell.getAttribute('data-value') ?? '')),
+  };
+}
+
+/** What the near-duplicates panel shows: the title, each cluster's row and each member's row. */
+async function duplicatesContent(duplicates: FrameLocator): Promise<{ title: string; clusters: string[]; members: string[]; rows: string[] }> {
+  await duplicates.locator('.tree-row.cluster').first().waitFor({ timeout: SEARCH_TIMEOUT_MS });
+  return {
+    title: (await duplicates.locator('.query-text').textContent()) ?? '',
+    clusters: await duplicates.locator('.tree-row.cluster').allTextContents(),
+    members: await duplicates.locator('.tree-row.member .location').allTextContents(),
+    rows: await duplicates.locator('.tree-row.member').allTextContents(),
+  };
+}
+
+/** Waits until the active editor is `file` with the cursor on `line`. */
+async function expectCursorAt(page: Page, file: string, line: number): Promise<void> {
+  await expectSoon(async () => {
+    const cursor = await editorCursor(page).catch(() => undefined);
+    return cursor?.file === file && cursor.line === line;
+  }, `${file}:${line} is open`);
 }
 
 interface CliCluster {
@@ -313,6 +350,37 @@ test('beyond search in VS Code: heatmap, near-duplicates, explained scores, refi
         await input.waitFor();
         assert.equal(await input.inputValue(), String(threshold));
         await page.keyboard.press('Escape');
+      });
+
+      await step('after a window reload the heatmap and the near-duplicates are back as they were, and their places open', async () => {
+        const heatmapBefore = await heatmapContent(await showPanel(page, HEATMAP_TITLE));
+        const duplicatesBefore = await duplicatesContent(await showPanel(page, DUPLICATES_TITLE));
+        assert.ok(heatmapBefore.texts.length === 2 && duplicatesBefore.members.includes('src/retry.ts:7'), 'both panels show something to restore');
+
+        await reloadWindow(page);
+
+        // The heatmap: the same units and values, without the model (the matrix was kept); a name opens its line.
+        const heatmap = await showPanel(page, HEATMAP_TITLE);
+        await heatmap.locator('table.heatmap').waitFor({ timeout: SEARCH_TIMEOUT_MS });
+        assert.deepEqual(await heatmapContent(heatmap), heatmapBefore);
+        await heatmap.locator('.compare-unit .location', { hasText: 'src/retry.ts:3' }).click();
+        await expectCursorAt(page, 'retry.ts', 3);
+
+        // The near-duplicates: the same clusters, still unfolded (the page's own state), marked as found before.
+        const duplicates = await showPanel(page, DUPLICATES_TITLE);
+        await duplicates.locator('.tree-row.cluster').first().waitFor({ timeout: SEARCH_TIMEOUT_MS });
+        assert.deepEqual(await duplicatesContent(duplicates), duplicatesBefore);
+        assert.equal(await duplicates.locator('.tree-row.identical').count(), 0);
+        assert.match((await duplicates.locator('.found-before-reload').textContent()) ?? '', /^Found before the window was reloaded \(.+\); files may have changed since\.Refresh$/);
+        await duplicates.locator('.tree-row.member', { has: duplicates.locator('.location', { hasText: /^src\/retry\.ts:7$/ }) }).click();
+        await expectCursorAt(page, 'retry.ts', 7);
+
+        // Refresh finds them again (the same clusters here) and drops the mark.
+        const refreshed = await showPanel(page, DUPLICATES_TITLE);
+        await refreshed.locator('.found-before-reload vscode-button', { hasText: 'Refresh' }).click();
+        await refreshed.locator('.found-before-reload').waitFor({ state: 'detached', timeout: SEARCH_TIMEOUT_MS });
+        await refreshed.locator('.tree-row.cluster').first().waitFor({ timeout: SEARCH_TIMEOUT_MS });
+        assert.deepEqual(await duplicatesContent(refreshed), duplicatesBefore);
       });
 
       await step('results show percentiles and highlight the words that matched, explained lazily', async () => {

@@ -121,6 +121,14 @@ export async function findSimilarToSampleQuery(page: Page): Promise<FrameLocator
   return panel;
 }
 
+/** Reloads the window and waits until contributions (themes, commands) have arrived again. */
+export async function reloadWindow(page: Page): Promise<void> {
+  const reloaded = page.waitForEvent('load', { timeout: 60_000 });
+  await runCommand(page, 'Developer: Reload Window');
+  await reloaded;
+  await page.locator('.monaco-workbench[class*="vscode-theme-"]').waitFor({ timeout: 60_000 });
+}
+
 /** Live model hosts started from an extensions folder: node running the installed extension's dist/host.js. */
 export function modelHosts(extensionsDir: string): number[] {
   const escaped = extensionsDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

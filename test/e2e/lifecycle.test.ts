@@ -8,8 +8,8 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { ensureTestModel } from '../fixtures/models/generate';
-import { expectSoon, findSimilarToSampleQuery, modelHosts, stepper, VSIX } from './extensionSteps';
-import { runCommand, withWorkbench } from './harness';
+import { expectSoon, findSimilarToSampleQuery, modelHosts, reloadWindow, stepper, VSIX } from './extensionSteps';
+import { withWorkbench } from './harness';
 import { repoRoot } from './harness/paths';
 import { isAlive, parentOf } from './harness/process-tree';
 
@@ -18,14 +18,6 @@ const EXIT_TIMEOUT_MS = 20_000;
 /** A search, which starts a model host if none runs. */
 async function search(page: Page): Promise<void> {
   await findSimilarToSampleQuery(page);
-}
-
-/** Reloads the window and waits until contributions (themes, commands) have arrived again. */
-async function reloadWindow(page: Page): Promise<void> {
-  const reloaded = page.waitForEvent('load', { timeout: 60_000 });
-  await runCommand(page, 'Developer: Reload Window');
-  await reloaded;
-  await page.locator('.monaco-workbench[class*="vscode-theme-"]').waitFor({ timeout: 60_000 });
 }
 
 /** The one model host of this extensions folder (there must be exactly one). */

@@ -189,17 +189,21 @@ function name(text: string): number[] {
 
 const code = (body: number[]): number[] => [...uleb(body.length), ...body];
 
-const moduleBytes = new Uint8Array([
+/** Memory limits of the import: min 1 page; a shared memory must also declare a maximum (here 4 GiB, 65536 pages). */
+const memoryLimits = (shared: boolean): number[] => (shared ? [0x03, 0x01, ...uleb(65536)] : [0x00, 0x01]);
+
+const moduleBytes = (shared: boolean): Uint8Array<ArrayBuffer> => new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
   // type 0: (i32 × 5) → (); type 1: (i32 × 7) → i32
   ...section(1, [2, 0x60, 5, I32, I32, I32, I32, I32, 0, 0x60, 7, I32, I32, I32, I32, I32, I32, I32, 1, I32]),
-  ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 0x01]), // import memory, min 1 page
+  ...section(2, [1, ...name('env'), ...name('memory'), 0x02, ...memoryLimits(shared)]), // import memory
   ...section(3, [2, 0, 1]), // function 0 has type 0, function 1 type 1
   ...section(7, [2, ...name('dots'), 0x00, 0, ...name('candidates4'), 0x00, 1]),
   ...section(10, [2, ...code(dotsBody), ...code(candidates4Body)]),
 ]);
 
-let compiled: WebAssembly.Module | undefined;
+/** Compiled once per kind of memory: a module importing a shared memory accepts only a shared one, and vice versa. */
+const compiled = new Map<boolean, WebAssembly.Module>();
 
 /** Computes out[r] = Σ_j q[j]·m[r·stride + j] (int32) for r < rows; all arguments are byte offsets into memory. */
 export type DotsKernel = (query: number, matrix: number, rows: number, stride: number, out: number) => void;
@@ -217,9 +221,14 @@ export interface Kernels {
   candidates4: CandidatesKernel;
 }
 
-/** Instantiates the kernels over the given memory. Offsets should be 16-byte aligned; stride a multiple of 16. */
+/**
+ * Instantiates the kernels over the given memory, shared (SharedArrayBuffer, for several threads) or not. Offsets
+ * should be 16-byte aligned; stride a multiple of 16.
+ */
 export function instantiateKernels(memory: WebAssembly.Memory): Kernels {
-  compiled ??= new WebAssembly.Module(moduleBytes);
-  const instance = new WebAssembly.Instance(compiled, { env: { memory } });
+  const shared = memory.buffer instanceof SharedArrayBuffer;
+  let module = compiled.get(shared);
+  if (!module) compiled.set(shared, (module = new WebAssembly.Module(moduleBytes(shared))));
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
   return { dots: instance.exports.dots as DotsKernel, candidates4: instance.exports.candidates4 as CandidatesKernel };
 }

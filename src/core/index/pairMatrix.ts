@@ -7,7 +7,8 @@
 // and evaluates this bound in float32 lanes; FLOAT32_SLACK covers its rounding, so a pair whose exact score reaches
 // the threshold is never left out. The caller rescores candidates with the exact float32 vectors.
 //
-// WebAssembly memory, fixed at construction: [4 query rows | constants | output | factors × rows | rows × stride].
+// WebAssembly memory, fixed at construction and shared (a SharedArrayBuffer), so threads compare the same rows with no
+// copy: [one scratch area per thread: 4 query rows | constants | output] [factors × rows] [rows × stride].
 import { instantiateKernels, type CandidatesKernel } from './int8Kernel';
 
 const QUERIES = 4;
@@ -20,34 +21,68 @@ const TILE_ROWS = 4096;
 const FLOAT32_SLACK = 1e-5;
 const PAGE_BYTES = 65536;
 
+/** What another thread needs to compare the same rows (see PairMatrix.attach); structured-clonable, no copy. */
+export interface SharedPairMatrix {
+  memory: WebAssembly.Memory;
+  dim: number;
+  rows: number;
+  scratchAreas: number;
+}
+
 export class PairMatrix {
   readonly stride: number;
-  private readonly memory: WebAssembly.Memory;
+  /** What another thread passes to attach to compare these rows. */
+  readonly shared: SharedPairMatrix;
   private readonly candidates4: CandidatesKernel;
+  private readonly queryBase: number;
   private readonly constantsBase: number;
   private readonly outputBase: number;
   private readonly factorsBase: number;
   private readonly rowsBase: number;
 
+  /** The matrix another thread created, comparing in scratch area `scratchArea` (each thread its own). */
+  static attach({ memory, dim, rows, scratchAreas }: SharedPairMatrix, scratchArea: number): PairMatrix {
+    return new PairMatrix(dim, rows, scratchAreas, { memory, scratchArea });
+  }
+
+  /** A matrix of `rows` rows that up to `scratchAreas` threads compare at once (one scratch area each). */
   constructor(
     readonly dim: number,
     readonly rows: number,
+    scratchAreas = 1,
+    existing?: { memory: WebAssembly.Memory; scratchArea: number },
   ) {
+    const scratchArea = existing?.scratchArea ?? 0;
+    if (!(scratchArea >= 0 && scratchArea < scratchAreas)) throw new Error(`no scratch area ${scratchArea} of ${scratchAreas}`);
     this.stride = Math.ceil(dim / 16) * 16;
-    this.constantsBase = QUERIES * this.stride;
+    const scratchBytes = QUERIES * this.stride + 64 + TILE_ROWS * 8;
+    this.queryBase = scratchArea * scratchBytes;
+    this.constantsBase = this.queryBase + QUERIES * this.stride;
     this.outputBase = this.constantsBase + 64;
-    this.factorsBase = this.outputBase + TILE_ROWS * 8;
+    this.factorsBase = scratchAreas * scratchBytes;
     this.rowsBase = this.factorsBase + rows * 16;
     const bytes = this.rowsBase + rows * this.stride;
     if (bytes > 65536 * PAGE_BYTES) throw new Error(`too many rows to compare: ${rows} of dimension ${dim} exceed 4 GiB`);
-    this.memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / PAGE_BYTES)) });
-    this.candidates4 = instantiateKernels(this.memory).candidates4;
+    const pages = Math.max(1, Math.ceil(bytes / PAGE_BYTES));
+    const memory = existing?.memory ?? new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    this.shared = { memory, dim, rows, scratchAreas };
+    this.candidates4 = instantiateKernels(memory).candidates4;
   }
 
   /** Sets row from a stored row's int8 bytes (stride long) and factors. */
   setRow(row: number, bytes: Uint8Array, scale: number, norm: number, residual: number): void {
-    new Uint8Array(this.memory.buffer, this.rowsBase + row * this.stride, this.stride).set(bytes);
-    new Float32Array(this.memory.buffer, this.factorsBase + row * 16, 3).set([scale, residual, norm]);
+    new Uint8Array(this.shared.memory.buffer, this.rowsBase + row * this.stride, this.stride).set(bytes);
+    new Float32Array(this.shared.memory.buffer, this.factorsBase + row * 16, 3).set([scale, residual, norm]);
+  }
+
+  /**
+   * The candidates of a tile of up to four rows (ascending) among the rows after its first, as (k, row) pairs in row
+   * order, flat: what a thread comparing for nearDuplicates.ts hands back.
+   */
+  tileCandidates(tile: readonly number[], threshold: number): Int32Array<ArrayBuffer> {
+    const found: number[] = [];
+    this.candidates(tile, tile[0] + 1, this.rows, threshold, (k, row) => found.push(k, row));
+    return Int32Array.from(found);
   }
 
   /**
@@ -56,8 +91,8 @@ export class PairMatrix {
    */
   candidates(queries: readonly number[], from: number, to: number, threshold: number, found: (k: number, row: number) => void): void {
     if (queries.length === 0 || queries.length > QUERIES) throw new Error(`candidates takes 1 to ${QUERIES} queries`);
-    const { buffer } = this.memory;
-    const queryArea = new Uint8Array(buffer, 0, QUERIES * this.stride);
+    const { buffer } = this.shared.memory;
+    const queryArea = new Uint8Array(buffer, this.queryBase, QUERIES * this.stride);
     queryArea.fill(0);
     // Lanes: A = s_q, B = n_q + e_q, C = e_q (see the header: factors are stored as [s, e, n]), T = the threshold.
     const constants = new Float32Array(buffer, this.constantsBase, 16);
@@ -73,7 +108,7 @@ export class PairMatrix {
     });
     for (let first = from; first < to; first += TILE_ROWS) {
       const rows = Math.min(TILE_ROWS, to - first);
-      const entries = this.candidates4(0, this.rowsBase + first * this.stride, rows, this.stride, this.outputBase, this.factorsBase + first * 16, this.constantsBase);
+      const entries = this.candidates4(this.queryBase, this.rowsBase + first * this.stride, rows, this.stride, this.outputBase, this.factorsBase + first * 16, this.constantsBase);
       const output = new Int32Array(buffer, this.outputBase, entries * 2);
       for (let i = 0; i < entries; i++) {
         const mask = output[2 * i + 1];
@@ -82,3 +117,4 @@ export class PairMatrix {
     }
   }
 }
+
