@@ -4,16 +4,15 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { cosineMatrix } from '../core/similarity';
 import type { Unit } from '../core/units';
-import type { ActionId, CompareView, WebviewMessage } from '../webview/protocol';
+import type { CompareView, WebviewMessage } from '../webview/protocol';
+import type { AnalysisPanelContext } from './analysisPanelContext';
 import { unitsOfSelections } from './compareUnits';
 import { similarityCsv } from './csv';
 import { describeError } from './errors';
 import { LatestRequest } from './latestRequest';
 import { rootOf, toRelPath } from './paths';
 import type { ResultLocation } from './resultRegistry';
-import type { ResultsPresenter } from './results';
 import { parseSavedComparison, SAVED_COMPARISON_KEY, type SavedComparison } from './savedPanels';
-import type { SimilarityService } from './service';
 import { PANELS, WebviewPanelHost } from './webviewPanel';
 
 /** A bigger matrix stops being readable (and costs n² cells); the first units of a larger selection are compared. */
@@ -28,20 +27,8 @@ export class CompareController implements vscode.Disposable {
   /** A new comparison (or Rerun) cancels the one still embedding, whose outcome is dropped. */
   private readonly comparisons = new LatestRequest();
 
-  constructor(
-    extensionUri: vscode.Uri,
-    private readonly log: vscode.LogOutputChannel,
-    /** The last comparison is kept here, so a heatmap restored after a window reload shows it again. */
-    private readonly workspaceState: vscode.Memento,
-    private readonly service: SimilarityService,
-    private readonly presenter: ResultsPresenter,
-    private readonly report: (error: unknown) => Promise<void>,
-    private readonly runAction: (action: ActionId) => Promise<void>,
-    private readonly editorColumn: () => vscode.ViewColumn | undefined,
-    /** Where the other panels are: this one opens among them, not in yet another column. */
-    panelsColumn: () => vscode.ViewColumn | undefined,
-  ) {
-    this.panel = new WebviewPanelHost(PANELS.compare, extensionUri, log, (message) => this.onMessage(message), () => this.restore(), panelsColumn);
+  constructor(private readonly context: AnalysisPanelContext) {
+    this.panel = new WebviewPanelHost(PANELS.compare, context.extensionUri, context.log, (message) => this.onMessage(message), () => this.restore(), context.panelsColumn);
   }
 
   /** Compares the units of the active editor's selections. */
@@ -52,7 +39,7 @@ export class CompareController implements vscode.Disposable {
       return;
     }
     const { document } = editor;
-    const mode = this.service.unitModeOf(document);
+    const mode = this.context.service.unitModeOf(document);
     const selections = editor.selections.map((selection) => ({
       startLine: selection.start.line,
       startColumn: selection.start.character,
@@ -65,9 +52,9 @@ export class CompareController implements vscode.Disposable {
       void vscode.window.showInformationMessage(`Similar Sentences: select two or more ${what} with text to compare them (this file is split into ${what}).`);
       return;
     }
-    const root = document.uri.scheme === 'file' ? rootOf(this.service.roots(), document.uri.fsPath) : undefined;
+    const root = document.uri.scheme === 'file' ? rootOf(this.context.service.roots(), document.uri.fsPath) : undefined;
     const place = root ? { root, relPath: toRelPath(root, document.uri.fsPath) } : undefined;
-    const fileLabel = place ? this.presenter.displayPath(place.root, place.relPath) : path.posix.basename(document.uri.path);
+    const fileLabel = place ? this.context.presenter.displayPath(place.root, place.relPath) : path.posix.basename(document.uri.path);
     await this.compare({ units: all.slice(0, MAX_COMPARED_UNITS), place, fileLabel, mode, limited: all.length > MAX_COMPARED_UNITS });
   }
 
@@ -77,7 +64,7 @@ export class CompareController implements vscode.Disposable {
    */
   restore(): void {
     if (this.last) return; // a comparison of this session is already showing
-    const saved = parseSavedComparison(this.workspaceState.get(SAVED_COMPARISON_KEY));
+    const saved = parseSavedComparison(this.context.workspaceState.get(SAVED_COMPARISON_KEY));
     if (!saved) {
       this.panel.close();
       return;
@@ -105,19 +92,19 @@ export class CompareController implements vscode.Disposable {
     const title = `Compare ${units.length} ${mode === 'sentences' ? 'sentences' : 'lines'} of ${sourceOf(comparison)}`;
     this.panel.show({ type: 'busy', title, detail: `Embedding ${units.length} ${mode}…` }, true);
     try {
-      const { vectors } = await this.service.embed(units.map((unit) => unit.text), turn.token);
+      const { vectors } = await this.context.service.embed(units.map((unit) => unit.text), turn.token);
       if (!turn.isLatest) return;
-      const view = this.toView(comparison, cosineMatrix(vectors), this.service.currentState.model);
+      const view = this.toView(comparison, cosineMatrix(vectors), this.context.service.currentState.model);
       this.last = { comparison, view };
       this.panel.show({ type: 'compare', view }, false);
       const saved: SavedComparison = { ...comparison, matrix: view.matrix, model: view.model };
       // Keeping it is extra: a failure leaves the heatmap shown, and says why in the log.
-      this.workspaceState.update(SAVED_COMPARISON_KEY, saved).then(undefined, (error) => this.log.warn(`could not keep the comparison: ${describeError(error).message}`));
+      this.context.workspaceState.update(SAVED_COMPARISON_KEY, saved).then(undefined, (error) => this.context.log.warn(`could not keep the comparison: ${describeError(error).message}`));
     } catch (error) {
       if (!turn.isLatest) return;
       const described = describeError(error);
       this.panel.show({ type: 'failed', title, message: described.message, actions: described.cancelled ? [] : described.actions }, true);
-      if (!described.cancelled) await this.report(error);
+      if (!described.cancelled) await this.context.report(error);
     } finally {
       turn.dispose();
     }
@@ -126,7 +113,7 @@ export class CompareController implements vscode.Disposable {
   /** The heatmap of a comparison, with ids (issued now) for units that can be opened. */
   private toView(comparison: Comparison, matrix: number[][], model: string): CompareView {
     const { units, place } = comparison;
-    const ids = place ? this.presenter.issue('compare', units.map((unit) => locationOf(place, unit))) : [];
+    const ids = place ? this.context.presenter.issue('compare', units.map((unit) => locationOf(place, unit))) : [];
     return {
       source: sourceOf(comparison),
       mode: comparison.mode,
@@ -140,16 +127,16 @@ export class CompareController implements vscode.Disposable {
   private onMessage(message: WebviewMessage): void {
     switch (message.type) {
       case 'open':
-        void this.presenter.open('compare', message.id, message.toSide, this.editorColumn(), this.panel.viewColumn).catch((error) => this.report(error));
+        void this.context.presenter.open('compare', message.id, message.toSide, this.context.editorColumn(), this.panel.viewColumn).catch((error) => this.context.report(error));
         return;
       case 'exportCsv':
-        void this.exportCsv(message.to).catch((error) => this.report(error));
+        void this.exportCsv(message.to).catch((error) => this.context.report(error));
         return;
       case 'rerun':
         if (this.last) void this.compare(this.last.comparison);
         return;
       case 'action':
-        void this.runAction(message.action);
+        void this.context.runAction(message.action);
         return;
     }
   }
@@ -175,7 +162,7 @@ export class CompareController implements vscode.Disposable {
     });
     if (!uri) return;
     await vscode.workspace.fs.writeFile(uri, Buffer.from(csv, 'utf8'));
-    this.log.info(`similarity matrix of ${view.units.length} units written to ${uri.fsPath}`);
+    this.context.log.info(`similarity matrix of ${view.units.length} units written to ${uri.fsPath}`);
     vscode.window.setStatusBarMessage(`Similar Sentences: CSV saved to ${path.basename(uri.fsPath)}`, 3000);
   }
 }

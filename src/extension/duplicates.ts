@@ -2,13 +2,13 @@
 // remembered), largest first, in a panel where each member opens its place.
 import * as vscode from 'vscode';
 import type { DuplicatesResult } from '../protocol';
-import type { ActionId, DuplicatesView, WebviewMessage } from '../webview/protocol';
+import type { DuplicatesView, WebviewMessage } from '../webview/protocol';
 import { formatScore } from '../webview/format';
+import type { AnalysisPanelContext } from './analysisPanelContext';
 import { describeError } from './errors';
 import { LatestRequest } from './latestRequest';
-import { locationOf, type ResultsPresenter } from './results';
+import { locationOf } from './results';
 import { duplicatesToSave, parseSavedDuplicates, SAVED_DUPLICATES_KEY, type SavedDuplicates } from './savedPanels';
-import type { SimilarityService } from './service';
 import { PANELS, WebviewPanelHost } from './webviewPanel';
 
 /** Near-duplicates with a sentence-transformer: paraphrases and copies score above this; related sentences below. */
@@ -30,25 +30,12 @@ export class DuplicatesController implements vscode.Disposable {
   /** The threshold of the clusters shown (found in this session or restored): what Rerun finds again. */
   private shownThreshold?: number;
 
-  constructor(
-    extensionUri: vscode.Uri,
-    private readonly log: vscode.LogOutputChannel,
-    private readonly globalState: vscode.Memento,
-    /** The last clusters are kept here, so a panel restored after a window reload shows them again. */
-    private readonly workspaceState: vscode.Memento,
-    private readonly service: SimilarityService,
-    private readonly presenter: ResultsPresenter,
-    private readonly report: (error: unknown) => Promise<void>,
-    private readonly runAction: (action: ActionId) => Promise<void>,
-    private readonly editorColumn: () => vscode.ViewColumn | undefined,
-    /** Where the other panels are: this one opens among them, not in yet another column. */
-    panelsColumn: () => vscode.ViewColumn | undefined,
-  ) {
-    this.panel = new WebviewPanelHost(PANELS.duplicates, extensionUri, log, (message) => this.onMessage(message), () => this.restore(), panelsColumn);
+  constructor(private readonly context: AnalysisPanelContext) {
+    this.panel = new WebviewPanelHost(PANELS.duplicates, context.extensionUri, context.log, (message) => this.onMessage(message), () => this.restore(), context.panelsColumn);
   }
 
   get threshold(): number {
-    return parseThreshold(String(this.globalState.get<number>(THRESHOLD_KEY) ?? '')) ?? DEFAULT_THRESHOLD;
+    return parseThreshold(String(this.context.globalState.get<number>(THRESHOLD_KEY) ?? '')) ?? DEFAULT_THRESHOLD;
   }
 
   /** Asks for the threshold (the last one offered), then finds the clusters. */
@@ -61,7 +48,7 @@ export class DuplicatesController implements vscode.Disposable {
     });
     const threshold = typed === undefined ? undefined : parseThreshold(typed);
     if (threshold === undefined) return;
-    await this.globalState.update(THRESHOLD_KEY, threshold);
+    await this.context.globalState.update(THRESHOLD_KEY, threshold);
     await this.run(threshold);
   }
 
@@ -72,7 +59,7 @@ export class DuplicatesController implements vscode.Disposable {
    */
   restore(): void {
     if (this.shownThreshold !== undefined) return; // clusters of this session are already showing
-    const saved = parseSavedDuplicates(this.workspaceState.get(SAVED_DUPLICATES_KEY));
+    const saved = parseSavedDuplicates(this.context.workspaceState.get(SAVED_DUPLICATES_KEY));
     if (!saved) {
       this.panel.close();
       return;
@@ -100,7 +87,7 @@ export class DuplicatesController implements vscode.Disposable {
         { location: vscode.ProgressLocation.Notification, title: 'Similar Sentences: finding near-duplicates', cancellable: true },
         (progress, token) => {
           turn.follow(token);
-          return this.service.findDuplicates({ threshold, maxClusters: MAX_CLUSTERS }, turn.token, progress);
+          return this.context.service.findDuplicates({ threshold, maxClusters: MAX_CLUSTERS }, turn.token, progress);
         },
       );
       if (!turn.isLatest) return;
@@ -108,12 +95,12 @@ export class DuplicatesController implements vscode.Disposable {
       this.shownThreshold = threshold;
       this.panel.show({ type: 'duplicates', view: this.toView(found) }, false);
       // Keeping them is extra: a failure leaves the clusters shown, and says why in the log.
-      this.workspaceState.update(SAVED_DUPLICATES_KEY, duplicatesToSave(found)).then(undefined, (error) => this.log.warn(`could not keep the near-duplicates: ${describeError(error).message}`));
+      this.context.workspaceState.update(SAVED_DUPLICATES_KEY, duplicatesToSave(found)).then(undefined, (error) => this.context.log.warn(`could not keep the near-duplicates: ${describeError(error).message}`));
     } catch (error) {
       if (!turn.isLatest) return;
       const described = describeError(error);
       this.panel.show({ type: 'failed', title, message: described.message, actions: described.cancelled ? [] : described.actions }, true);
-      if (!described.cancelled) await this.report(error);
+      if (!described.cancelled) await this.context.report(error);
     } finally {
       turn.dispose();
     }
@@ -125,7 +112,7 @@ export class DuplicatesController implements vscode.Disposable {
       threshold,
       units: result.units,
       elapsedMs: result.elapsedMs,
-      model: this.service.currentState.model,
+      model: this.context.service.currentState.model,
       limited: result.clusters.length >= MAX_CLUSTERS,
       foundAt: Date.now(),
       clusters: result.clusters.map((cluster) => ({ distinctTexts: cluster.distinctTexts, members: cluster.members.map(locationOf) })),
@@ -135,7 +122,7 @@ export class DuplicatesController implements vscode.Disposable {
   /** The clusters with ids (issued now) to open their members. */
   private toView(found: SavedDuplicates): DuplicatesView {
     const members = found.clusters.flatMap((cluster) => cluster.members);
-    const ids = this.presenter.issue('duplicates', members);
+    const ids = this.context.presenter.issue('duplicates', members);
     let next = 0;
     return {
       threshold: found.threshold,
@@ -147,7 +134,7 @@ export class DuplicatesController implements vscode.Disposable {
         distinctTexts: cluster.distinctTexts,
         members: cluster.members.map((member) => ({
           id: ids[next++],
-          file: this.presenter.displayPath(member.root, member.relPath),
+          file: this.context.presenter.displayPath(member.root, member.relPath),
           line: member.line,
           endLine: member.endLine,
           text: member.text,
@@ -160,7 +147,7 @@ export class DuplicatesController implements vscode.Disposable {
   private onMessage(message: WebviewMessage): void {
     switch (message.type) {
       case 'open':
-        void this.presenter.open('duplicates', message.id, message.toSide, this.editorColumn(), this.panel.viewColumn).catch((error) => this.report(error));
+        void this.context.presenter.open('duplicates', message.id, message.toSide, this.context.editorColumn(), this.panel.viewColumn).catch((error) => this.context.report(error));
         return;
       case 'rerun':
         void this.run(this.shownThreshold ?? this.threshold);
@@ -170,7 +157,7 @@ export class DuplicatesController implements vscode.Disposable {
         return;
       case 'action':
         if (message.action === 'retry') void this.run(this.threshold);
-        else void this.runAction(message.action);
+        else void this.context.runAction(message.action);
         return;
     }
   }

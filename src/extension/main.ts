@@ -1,6 +1,7 @@
 // Extension entry point (dist/extension.js). Activation only wires things up: the model host is started, and the
 // model loaded, on the first search. Nothing here imports transformers.js or onnxruntime; the host process does.
 import * as vscode from 'vscode';
+import type { AnalysisPanelContext } from './analysisPanelContext';
 import { DEFAULT_MODEL } from '../core/model/resolve';
 import { registerCommands } from './commands';
 import { CompareController } from './compare';
@@ -49,8 +50,20 @@ export function activate(context: vscode.ExtensionContext): void {
   const report = (error: unknown) => controller.report(error);
   const runAction = (action: Parameters<Controller['runAction']>[0]) => controller.runAction(action);
   const editorColumn = () => controller.lastEditorColumn;
-  const compare = new CompareController(context.extensionUri, log, context.workspaceState, service, presenter, report, runAction, editorColumn, panelsColumn);
-  const duplicates = new DuplicatesController(context.extensionUri, log, context.globalState, context.workspaceState, service, presenter, report, runAction, editorColumn, panelsColumn);
+  const panelContext: AnalysisPanelContext = {
+    extensionUri: context.extensionUri,
+    log,
+    globalState: context.globalState,
+    workspaceState: context.workspaceState,
+    service,
+    presenter,
+    report,
+    runAction,
+    editorColumn,
+    panelsColumn,
+  };
+  const compare = new CompareController(panelContext);
+  const duplicates = new DuplicatesController(panelContext);
 
   const statusBar = new IndexStatusBar();
   const showState = () => {
