@@ -6,7 +6,7 @@ import type { VscodeToolbarButton } from '@vscode-elements/elements/dist/vscode-
 import { formatScore, shortModelName } from './format';
 import type { ActionId, CompareView, ExtensionMessage } from './protocol';
 import { element, renderNotice } from './render';
-import { showBusy, toolbarButton } from './resultsApp';
+import { showBusyOrFailed, toolbarButton } from './resultsApp';
 import { PageState, type WebviewApi } from './vscodeApi';
 
 interface CompareState {
@@ -36,21 +36,15 @@ export function startCompareApp(api: WebviewApi<CompareState>): void {
   window.addEventListener('message', (event: MessageEvent<ExtensionMessage>) => {
     const message = event.data;
     switch (message.type) {
-      case 'busy': {
-        showBusy(header, notices, message.title, message.detail);
+      case 'busy':
+      case 'failed':
+        showBusyOrFailed(header, notices, message, onAction);
         body.replaceChildren();
         readout.textContent = '';
         break;
-      }
       case 'compare':
         view = message.view;
         render(message.view);
-        break;
-      case 'failed':
-        header.replaceChildren(element('div', 'query-text', message.title));
-        notices.replaceChildren(renderNotice('error', message.message, message.actions, onAction));
-        body.replaceChildren();
-        readout.textContent = '';
         break;
     }
   });

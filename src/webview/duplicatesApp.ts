@@ -5,7 +5,7 @@ import { clusterEntries, lowestScore } from './duplicateGroups';
 import { formatLines, formatScore, shortModelName } from './format';
 import type { ActionId, DuplicateClusterView, DuplicateMemberView, DuplicatesView, ExtensionMessage } from './protocol';
 import { element, renderNotice } from './render';
-import { showBusy, toolbarButton } from './resultsApp';
+import { showBusyOrFailed, toolbarButton } from './resultsApp';
 import { TreeList } from './treeList';
 import { PageState, type WebviewApi } from './vscodeApi';
 
@@ -30,19 +30,14 @@ export function startDuplicatesApp(api: WebviewApi<DuplicatesState>): void {
   window.addEventListener('message', (event: MessageEvent<ExtensionMessage>) => {
     const message = event.data;
     switch (message.type) {
-      case 'busy': {
-        showBusy(header, notices, message.title, message.detail);
+      case 'busy':
+      case 'failed':
+        showBusyOrFailed(header, notices, message, onAction);
         tree.clear();
         break;
-      }
       case 'duplicates':
         view = message.view;
         render(message.view);
-        break;
-      case 'failed':
-        header.replaceChildren(element('div', 'query-text', message.title));
-        notices.replaceChildren(renderNotice('error', message.message, message.actions, onAction));
-        tree.clear();
         break;
     }
   });

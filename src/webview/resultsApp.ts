@@ -234,10 +234,22 @@ export function progressBar(index?: Pick<IndexStateView, 'fraction'>): HTMLEleme
   return bar;
 }
 
-/** The analysis panels' "working on it" state: the title, and a progress notice with an indeterminate bar. */
-export function showBusy(header: HTMLElement, notices: HTMLElement, title: string, detail: string): void {
-  header.replaceChildren(element('div', 'query-text', title));
-  const notice = renderNotice('progress', detail, [], () => undefined);
+/**
+ * The analysis panels' state while they work or after their work failed: the title, and a progress notice with an
+ * indeterminate bar or the error with its actions. The caller clears the content below.
+ */
+export function showBusyOrFailed(
+  header: HTMLElement,
+  notices: HTMLElement,
+  message: Extract<ExtensionMessage, { type: 'busy' | 'failed' }>,
+  onAction: (action: ActionId) => void,
+): void {
+  header.replaceChildren(element('div', 'query-text', message.title));
+  if (message.type === 'failed') {
+    notices.replaceChildren(renderNotice('error', message.message, message.actions, onAction));
+    return;
+  }
+  const notice = renderNotice('progress', message.detail, [], () => undefined);
   notice.append(progressBar());
   notices.replaceChildren(notice);
 }
