@@ -5,15 +5,14 @@ import * as vscode from 'vscode';
 import { cosineMatrix } from '../core/similarity';
 import type { Unit } from '../core/units';
 import type { CompareView, WebviewMessage } from '../webview/protocol';
-import type { AnalysisPanelContext } from './analysisPanelContext';
+import { AnalysisPanel, type AnalysisPanelContext } from './analysisPanel';
 import { unitsOfSelections } from './compareUnits';
 import { similarityCsv } from './csv';
 import { describeError } from './errors';
-import { LatestRequest } from './latestRequest';
 import { rootOf, toRelPath } from './paths';
 import type { ResultLocation } from './resultRegistry';
 import { parseSavedComparison, SAVED_COMPARISON_KEY, type SavedComparison } from './savedPanels';
-import { PANELS, WebviewPanelHost } from './webviewPanel';
+import { PANELS } from './webviewPanel';
 
 /** A bigger matrix stops being readable (and costs n² cells); the first units of a larger selection are compared. */
 export const MAX_COMPARED_UNITS = 100;
@@ -21,14 +20,11 @@ export const MAX_COMPARED_UNITS = 100;
 /** What is compared: the units, where they are, how the file was split. */
 type Comparison = Omit<SavedComparison, 'matrix' | 'model'>;
 
-export class CompareController implements vscode.Disposable {
-  private readonly panel: WebviewPanelHost;
+export class CompareController extends AnalysisPanel {
   private last?: { comparison: Comparison; view?: CompareView };
-  /** A new comparison (or Rerun) cancels the one still embedding, whose outcome is dropped. */
-  private readonly comparisons = new LatestRequest();
 
-  constructor(private readonly context: AnalysisPanelContext) {
-    this.panel = new WebviewPanelHost(PANELS.compare, context.extensionUri, context.log, (message) => this.onMessage(message), () => this.restore(), context.panelsColumn);
+  constructor(context: AnalysisPanelContext) {
+    super(context, PANELS.compare);
   }
 
   /** Compares the units of the active editor's selections. */
@@ -62,7 +58,7 @@ export class CompareController implements vscode.Disposable {
    * A heatmap restored after a window reload: the last comparison again, from what was kept (no model needed), with
    * fresh ids. With nothing kept the panel closes rather than stay blank.
    */
-  restore(): void {
+  protected restore(): void {
     if (this.last) return; // a comparison of this session is already showing
     const saved = parseSavedComparison(this.context.workspaceState.get(SAVED_COMPARISON_KEY));
     if (!saved) {
@@ -75,18 +71,8 @@ export class CompareController implements vscode.Disposable {
     this.panel.update({ type: 'compare', view });
   }
 
-  /** The column of this panel, while it is open. */
-  get viewColumn(): vscode.ViewColumn | undefined {
-    return this.panel.viewColumn;
-  }
-
-  dispose(): void {
-    this.comparisons.cancel();
-    this.panel.dispose();
-  }
-
   private async compare(comparison: Comparison): Promise<void> {
-    const turn = this.comparisons.begin();
+    const turn = this.requests.begin();
     this.last = { comparison };
     const { units, mode } = comparison;
     const title = `Compare ${units.length} ${mode === 'sentences' ? 'sentences' : 'lines'} of ${sourceOf(comparison)}`;
@@ -124,7 +110,7 @@ export class CompareController implements vscode.Disposable {
     };
   }
 
-  private onMessage(message: WebviewMessage): void {
+  protected onMessage(message: WebviewMessage): void {
     switch (message.type) {
       case 'open':
         void this.context.presenter.open('compare', message.id, message.toSide, this.context.editorColumn(), this.panel.viewColumn).catch((error) => this.context.report(error));

@@ -4,12 +4,11 @@ import * as vscode from 'vscode';
 import type { DuplicatesResult } from '../protocol';
 import type { DuplicatesView, WebviewMessage } from '../webview/protocol';
 import { formatScore } from '../webview/format';
-import type { AnalysisPanelContext } from './analysisPanelContext';
+import { AnalysisPanel, type AnalysisPanelContext } from './analysisPanel';
 import { describeError } from './errors';
-import { LatestRequest } from './latestRequest';
 import { locationOf } from './results';
 import { duplicatesToSave, parseSavedDuplicates, SAVED_DUPLICATES_KEY, type SavedDuplicates } from './savedPanels';
-import { PANELS, WebviewPanelHost } from './webviewPanel';
+import { PANELS } from './webviewPanel';
 
 /** Near-duplicates with a sentence-transformer: paraphrases and copies score above this; related sentences below. */
 export const DEFAULT_THRESHOLD = 0.9;
@@ -23,15 +22,12 @@ export function parseThreshold(text: string): number | undefined {
   return text.trim() !== '' && Number.isFinite(value) && value > 0 && value <= 1 ? value : undefined;
 }
 
-export class DuplicatesController implements vscode.Disposable {
-  private readonly panel: WebviewPanelHost;
-  /** A new run (Rerun, another threshold) cancels the one in progress, whose outcome is dropped. */
-  private readonly runs = new LatestRequest();
+export class DuplicatesController extends AnalysisPanel {
   /** The threshold of the clusters shown (found in this session or restored): what Rerun finds again. */
   private shownThreshold?: number;
 
-  constructor(private readonly context: AnalysisPanelContext) {
-    this.panel = new WebviewPanelHost(PANELS.duplicates, context.extensionUri, context.log, (message) => this.onMessage(message), () => this.restore(), context.panelsColumn);
+  constructor(context: AnalysisPanelContext) {
+    super(context, PANELS.duplicates);
   }
 
   get threshold(): number {
@@ -57,7 +53,7 @@ export class DuplicatesController implements vscode.Disposable {
    * as found before the reload (files may have changed; Refresh finds them again). Never starts a search by itself:
    * on a large workspace that takes a while. With nothing kept the panel closes rather than stay blank.
    */
-  restore(): void {
+  protected restore(): void {
     if (this.shownThreshold !== undefined) return; // clusters of this session are already showing
     const saved = parseSavedDuplicates(this.context.workspaceState.get(SAVED_DUPLICATES_KEY));
     if (!saved) {
@@ -68,18 +64,8 @@ export class DuplicatesController implements vscode.Disposable {
     this.panel.update({ type: 'duplicates', view: { ...this.toView(saved), foundBeforeReload: saved.foundAt } });
   }
 
-  /** The column of this panel, while it is open. */
-  get viewColumn(): vscode.ViewColumn | undefined {
-    return this.panel.viewColumn;
-  }
-
-  dispose(): void {
-    this.runs.cancel();
-    this.panel.dispose();
-  }
-
   private async run(threshold: number): Promise<void> {
-    const turn = this.runs.begin();
+    const turn = this.requests.begin();
     const title = `Near-duplicates above ${formatScore(threshold)}`;
     this.panel.show({ type: 'busy', title, detail: 'Comparing every unit of the index with the others…' }, true);
     try {
@@ -144,7 +130,7 @@ export class DuplicatesController implements vscode.Disposable {
     };
   }
 
-  private onMessage(message: WebviewMessage): void {
+  protected onMessage(message: WebviewMessage): void {
     switch (message.type) {
       case 'open':
         void this.context.presenter.open('duplicates', message.id, message.toSide, this.context.editorColumn(), this.panel.viewColumn).catch((error) => this.context.report(error));

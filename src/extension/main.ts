@@ -1,7 +1,7 @@
 // Extension entry point (dist/extension.js). Activation only wires things up: the model host is started, and the
 // model loaded, on the first search. Nothing here imports transformers.js or onnxruntime; the host process does.
 import * as vscode from 'vscode';
-import type { AnalysisPanelContext } from './analysisPanelContext';
+import type { AnalysisPanelContext } from './analysisPanel';
 import { DEFAULT_MODEL } from '../core/model/resolve';
 import { registerCommands } from './commands';
 import { CompareController } from './compare';
