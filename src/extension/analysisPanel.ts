@@ -30,7 +30,7 @@ export abstract class AnalysisPanel implements vscode.Disposable {
 
   constructor(
     protected readonly context: AnalysisPanelContext,
-    kind: PanelKind,
+    private readonly kind: PanelKind & { kind: 'compare' | 'duplicates' },
   ) {
     this.panel = new WebviewPanelHost(kind, context.extensionUri, context.log, (message) => this.onMessage(message), () => this.restore(), context.panelsColumn);
   }
@@ -43,6 +43,12 @@ export abstract class AnalysisPanel implements vscode.Disposable {
   dispose(): void {
     this.requests.cancel();
     this.panel.dispose();
+  }
+
+  /** Opens a location the page asked for, if its id was issued to this panel (see ResultRegistry.openable). */
+  protected openResult(id: string, toSide: boolean): void {
+    const { presenter, editorColumn, report } = this.context;
+    presenter.open(this.kind.kind, id, toSide, editorColumn(), this.panel.viewColumn).catch(report);
   }
 
   /** After a window reload: shows what was kept from before it, or closes the panel when nothing was. */

@@ -113,7 +113,7 @@ export class CompareController extends AnalysisPanel {
   protected onMessage(message: WebviewMessage): void {
     switch (message.type) {
       case 'open':
-        void this.context.presenter.open('compare', message.id, message.toSide, this.context.editorColumn(), this.panel.viewColumn).catch((error) => this.context.report(error));
+        this.openResult(message.id, message.toSide);
         return;
       case 'exportCsv':
         void this.exportCsv(message.to).catch((error) => this.context.report(error));

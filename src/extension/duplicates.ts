@@ -133,7 +133,7 @@ export class DuplicatesController extends AnalysisPanel {
   protected onMessage(message: WebviewMessage): void {
     switch (message.type) {
       case 'open':
-        void this.context.presenter.open('duplicates', message.id, message.toSide, this.context.editorColumn(), this.panel.viewColumn).catch((error) => this.context.report(error));
+        this.openResult(message.id, message.toSide);
         return;
       case 'rerun':
         void this.run(this.shownThreshold ?? this.threshold);
